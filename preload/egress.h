@@ -1,0 +1,34 @@
+/*
+ * egress: [net] mode = egress. The jail's own network namespace gets a
+ * user-mode network stack behind it (started by the supervisor, outside the
+ * jail), and a kernel filter inside the jail's namespace that refuses the
+ * host, its local networks and every non-global range, installed before the
+ * program's first instruction and out of its reach (it has no capability).
+ *
+ * Order of calls:
+ *   supervisor, before clone:  sbx_egress_prepare()  resolve allow hosts, check the stack exists
+ *   supervisor, after clone:   sbx_egress_start()    start the stack on init's netns
+ *   init (in the jail, CAP_NET_ADMIN in its userns, before caps drop):
+ *                              sbx_egress_rules()    load the filter; wait until the link is up
+ *   supervisor, at the end:    sbx_egress_stop()     stop the stack, read byte counts
+ */
+#ifndef SBX_EGRESS_H
+#define SBX_EGRESS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+#include "sbx.h"
+
+struct sbx_egress; /* opaque, allocated by prepare */
+
+int sbx_egress_prepare(const struct sbx_policy *pol, struct sbx_egress **eg, struct sbx_err *err)
+	__attribute__((warn_unused_result));
+int sbx_egress_start(struct sbx_egress *eg, pid_t init_pid, struct sbx_err *err)
+	__attribute__((warn_unused_result));
+int sbx_egress_rules(const struct sbx_egress *eg, struct sbx_err *err)
+	__attribute__((warn_unused_result));
+void sbx_egress_stop(struct sbx_egress *eg, int64_t *bytes_sent, int64_t *bytes_received);
+
+#endif
