@@ -133,6 +133,12 @@ struct sbx_policy {
 	/* Which keys a file or override set explicitly: "namespaces.net". */
 	char **explicit_keys;
 	size_t n_explicit_keys;
+	/* Parallel to explicit_keys: where each key was last set (for messages). */
+	struct sbx_origin *explicit_origins;
+
+	/* Private to policy/: repeatable keys already given by -s overrides, one
+	 * bit per key, so the first -s of a list replaces it and later ones append. */
+	uint64_t override_seen;
 };
 
 /* The built-in default policy text: the shipped sandbox.ini, compiled in. */
