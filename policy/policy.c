@@ -833,7 +833,13 @@ static int apply_key(struct source *src, const char *section, const char *name, 
 	int idx = find_key(section, name);
 
 	if (idx < 0) {
+		char list[160] = "";
+		for (size_t i = 0; i < N_KEYS; i++)
+			if (strcmp(keys[i].section, section) == 0)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), " %s",
+					 keys[i].name);
 		src_fail(src, "[%s] unknown key \"%.*s%s\"", section, QV(name));
+		sbx_hint(src->err, "keys of [%s]:%s", section, list);
 		return -1;
 	}
 	st.def = &keys[idx];

@@ -81,13 +81,22 @@ static int check_net(struct sbx_policy *pol, struct sbx_err *err)
 	return 0;
 }
 
+/* Is path strictly below dir? ("/a/b" is below "/a", "/ab" is not.) */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return strncmp(path, dir, len) == 0 && path[len] == '/';
+}
+
 static int check_fs(struct sbx_policy *pol, struct sbx_err *err)
 {
 	static const char *const fs_keys[] = {"fs.root_size", "fs.ro", "fs.rw",
 					      "fs.tmpfs",     "fs.proc", "fs.dev"};
 	char a[160], b[160];
 
-	if (!pol->ns.pid && pol->fs.proc)
+	/* (Without a mount namespace no /proc is made, and [fs] is refused.) */
+	if (pol->ns.mount && !pol->ns.pid && pol->fs.proc)
 		return sbx_fail(err, SBX_STEP_POLICY, 0,
 				"%s: [namespaces] pid = no, but %s: [fs] proc = yes "
 				"(a new /proc needs the new PID namespace: set [fs] proc = no)",
@@ -118,12 +127,24 @@ static int check_fs(struct sbx_policy *pol, struct sbx_err *err)
 					"%s: [fs] mount on %s, which [fs] %s = yes makes (%s)", a,
 					m->dst, m->dst + 1, where(pol, m->dst[1] == 'p' ? "fs.proc" : "fs.dev", b, sizeof(b)));
 		for (size_t j = 0; j < i; j++) {
-			if (strcmp(pol->fs.mounts[j].dst, m->dst) == 0) {
-				sbx_origin_format(&pol->fs.mounts[j].origin, b, sizeof(b));
-				return sbx_fail(err, SBX_STEP_POLICY, 0,
-						"%s: [fs] a second mount on %s (the first is at %s)", a,
-						m->dst, b);
+			const struct sbx_mount *first = &pol->fs.mounts[j];
+			sbx_origin_format(&first->origin, b, sizeof(b));
+			if (strcmp(first->dst, m->dst) == 0) {
+				sbx_fail(err, SBX_STEP_POLICY, 0,
+					 "%s: [fs] a second mount on %s (the first is at %s)", a,
+					 m->dst, b);
+				if (first->origin.line == 0)
+					sbx_hint(err, "a list key given in a policy file replaces "
+						      "the built-in list of that key only");
+				return -1;
 			}
+			/* Mounts are made in the order listed: a later mount on
+			 * /x would hide an earlier one on /x/y. */
+			if (path_under(first->dst, m->dst))
+				return sbx_fail(err, SBX_STEP_POLICY, 0,
+						"%s: [fs] the mount on %s would hide the earlier mount on "
+						"%s (%s): list it first",
+						a, m->dst, first->dst, b);
 		}
 	}
 	return 0;
