@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -40,6 +41,25 @@ int sbx_threads_check(struct sbx_err *err)
 	return 0;
 }
 
+/*
+ * A supervisor that dies takes the jail with it. Set after the change of ids,
+ * which clears the parent-death signal (prctl(2), PR_SET_PDEATHSIG), then
+ * check that the supervisor is still there: had it died before, no signal
+ * would come. The channel tells: its only other end is the supervisor's.
+ */
+static int supervisor_tie(int sock, struct sbx_err *err)
+{
+	struct pollfd pfd = {.fd = sock, .events = POLLRDHUP};
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return sbx_fail(err, SBX_STEP_INIT, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (poll(&pfd, 1, 0) < 0)
+		return sbx_fail(err, SBX_STEP_INIT, errno, "poll the supervisor's channel");
+	if (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR))
+		return sbx_fail(err, SBX_STEP_INIT, 0, "the supervisor is gone");
+	return 0;
+}
+
 /* The jail's init: become the jail's user, build its world, start the program. */
 static pid_t init_build(const struct sbx_policy *pol, struct sbx_supervisor *sup,
 			const struct sbx_jail_opts *opts)
@@ -49,16 +69,11 @@ static pid_t init_build(const struct sbx_policy *pol, struct sbx_supervisor *sup
 	pid_t program;
 
 	close(sup->sock);
-	/* A supervisor that dies takes the jail with it. Set before we wait
-	 * for its first record: if it is already gone, that read sees EOF. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) {
-		sbx_fail(&err, SBX_STEP_INIT, errno, "prctl(PR_SET_PDEATHSIG)");
-		sbx_jail_die(sock, &err);
-	}
 	if (!pol->ns.pid)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (sbx_rec_expect(sock, SBX_REC_MAPS, &err) < 0 ||
 	    sbx_userns_take_ids(pol, &err) < 0 ||
+	    supervisor_tie(sock, &err) < 0 ||
 	    sbx_mounts_build(pol, &err) < 0 ||
 	    sbx_ns_hostname(pol, &err) < 0 ||
 	    sbx_net_setup(pol, &err) < 0 ||
@@ -99,6 +114,14 @@ static int program_finish(const struct sbx_policy *pol, struct sbx_supervisor *s
 	    sbx_caps_drop_all(&err) < 0 ||
 	    sbx_seccomp_install(pol, opts->seccomp_mode, &listener, &err) < 0)
 		sbx_jail_die(sock, &err);
+	/* The uid change in init made us non-dumpable (the kernel does so on
+	 * any change of credentials), which would hide the program's own
+	 * /proc/self/environ, mem and the like from it. Nothing outside the
+	 * jail shares our uid, and ptrace is refused by seccomp. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) {
+		sbx_fail(&err, SBX_STEP_INIT, errno, "prctl(PR_SET_DUMPABLE)");
+		sbx_jail_die(sock, &err);
+	}
 	if (sigprocmask(SIG_SETMASK, &sup->saved_mask, NULL) < 0) {
 		sbx_fail(&err, SBX_STEP_INIT, errno, "sigprocmask");
 		sbx_jail_die(sock, &err);
