@@ -88,7 +88,13 @@ __attribute__((format(printf, 2, 3))) static int src_fail(struct source *src, co
 	va_end(ap);
 	source_prefix(src, prefix, sizeof(prefix));
 	src->failed = true;
-	return sbx_fail(src->err, SBX_STEP_POLICY, 0, "%s%s", prefix, msg);
+	sbx_fail(src->err, SBX_STEP_POLICY, 0, "%s%s", prefix, msg);
+	/* The message quotes the user's text: keep control bytes (a line
+	 * break in a -s value, terminal escapes) out of the one-line error. */
+	for (char *p = src->err->detail; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return -1;
 }
 
 /* "FILE:LINE: [section] key: why" */
