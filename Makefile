@@ -12,6 +12,10 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fPIC -fvisibility=hidden $(WARN)
 LIBS     := -lseccomp -linih -ljansson
 
+# preload/seccomp.h has the name of libseccomp's <seccomp.h>, which -Ipreload
+# would shadow: preload/seccomp.c, which needs both, finds preload/ by quotes only.
+$(BUILD)/preload/seccomp.o: CPPFLAGS := $(patsubst -Ipreload,-iquote preload,$(CPPFLAGS))
+
 POLICY_SRC  := $(sort $(wildcard policy/*.c))
 PRELOAD_SRC := $(filter-out preload/sandbox.c,$(sort $(wildcard preload/*.c)))
 LIB_OBJ     := $(POLICY_SRC:%.c=$(BUILD)/%.o) $(PRELOAD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/default_policy.o

@@ -28,13 +28,18 @@ enum sbx_seccomp_mode {
 };
 
 /* Build and load the filter. *listener gets the notification fd (or -1 when
- * the preset is none and nothing is denied). */
+ * the preset is none and nothing is denied: the filter then only kills
+ * foreign ABIs). The listener is close-on-exec but the program runs in this
+ * same process: hand it to the supervisor and close it before main, or a
+ * thread of the program could answer its own notifications. If the listener
+ * is closed with nobody holding it, every denied call fails with ENOSYS
+ * (seccomp_unotify(2)): still refused, but unreported. */
 int sbx_seccomp_install(const struct sbx_policy *pol, enum sbx_seccomp_mode mode, int *listener,
 			struct sbx_err *err) __attribute__((warn_unused_result));
 
 /* What the supervisor learned from one notification. */
 struct sbx_seccomp_event {
-	pid_t pid;	  /* in the supervisor's PID namespace */
+	pid_t pid;	  /* the calling process (thread group), in the supervisor's PID namespace */
 	int nr;		  /* syscall number */
 	uint32_t arch;	  /* AUDIT_ARCH_* */
 	char name[64];	  /* "ptrace", or "syscall 512" when unknown */
@@ -48,11 +53,28 @@ struct sbx_seccomp_event {
  * policy says: kill -> SIGKILL to the caller's process (the supervisor reports
  * it as SIGSYS), errno -> EPERM, learn -> continue. Fills ev. Returns 0, or -1
  * when the listener is closed (the jail is gone).
+ *
+ * Never blocks: call it when poll(2) reports the listener readable or hung
+ * up. Returns 0 with ev->nr == -1 (and ev->name empty) when there was nothing
+ * to answer (the caller died first, or EINTR): not an event. Returns -1 with
+ * errno EPIPE once no process uses the filter any more (POLLHUP), or another
+ * errno when the listener cannot be read; either way stop reading it.
+ * In learn mode, calls that would change the jail (unshare/clone with
+ * CLONE_NEW*, setns, clone3, the mount family, pivot_root, chroot) and
+ * ioctl TIOCSTI/TIOCLINUX still get EPERM (ev->allowed stays false).
+ * A foreign-ABI call (i386, x32) raises no notification: the kernel kills
+ * the process with SIGSYS itself.
  */
 int sbx_seccomp_handle(int listener, const struct sbx_policy *pol, enum sbx_seccomp_mode mode,
 		       struct sbx_seccomp_event *ev);
 
-/* The line that would allow it: "allow = ptrace" (for messages and learn). */
+/* Why nr is denied, into buf: "FILE:LINE" of the [seccomp] deny line that
+ * names it, else "preset default" (or "policy" when neither says so). */
 const char *sbx_seccomp_origin(const struct sbx_policy *pol, int nr, char *buf, size_t size);
+
+/* The i-th syscall name of preset = default, or NULL past the end (for
+ * tests and docs). clone, unshare, ioctl and personality are denied only
+ * with some arguments, clone3 gets ENOSYS; see seccomp.c. */
+const char *sbx_seccomp_preset_name(size_t i);
 
 #endif
