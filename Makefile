@@ -93,8 +93,9 @@ fuzz:
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	  -o $(BUILD)/fuzz/fuzz_policy tests/fuzz/fuzz_policy.c $(POLICY_SRC) preload/err.c \
 	  $(BUILD)/fuzz/default_policy.c -lseccomp -linih
+	@mkdir -p $(BUILD)/fuzz/corpus
 	$(BUILD)/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  tests/fuzz/corpus
+	  $(BUILD)/fuzz/corpus tests/fuzz/corpus
 
 bench: all
 	bash scripts/bench.sh
