@@ -6,14 +6,16 @@
  * an indented line silently continues the previous key, a section with no
  * keys is never seen, and a line longer than 199 bytes is cut in two with the
  * tail parsed as a new line. So inih reads through our own line reader
- * (read_line), which counts lines, refuses over-long and indented lines, and
- * checks each section header as it passes: every error names FILE:LINE.
+ * (read_line), which counts lines, refuses indented lines and lines over
+ * SBX_POLICY_MAX_LINE, checks each section header as it passes (every error
+ * names FILE:LINE), and sets itself the rare key line too long for inih.
  *
  * The key table (keys[]) maps [section] key to a setter; a setter parses one
  * value with values.c and stores it. Rules across keys live in validate.c.
  */
 #include "policy_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -882,18 +884,22 @@ struct reader {
 	const char *text;
 	size_t len, pos;
 	char section[32]; /* the current section, as our reader saw it */
+	char *line;	  /* the current line, up to SBX_POLICY_MAX_LINE bytes */
 };
 
-/* Position of the first inline comment (blank then ';'), or the string's end. */
+/* Position of the first inline comment (a ';' after a blank, as inih's
+ * find_chars_or_comment() sees it), or the string's end. */
 static const char *comment_start(const char *s)
 {
 	for (const char *p = s; *p; p++)
-		if (*p == ';' && p > s && (p[-1] == ' ' || p[-1] == '\t'))
+		if (*p == ';' && p > s && isspace((unsigned char)p[-1]))
 			return p;
 	return s + strlen(s);
 }
 
-/* Check one line before inih sees it. 0 = pass it on, -1 = error (src filled). */
+enum line_kind { LINE_BLANK, LINE_SECTION, LINE_KEY };
+
+/* Check one line before inih sees it. Returns its kind, or -1 on error (src filled). */
 static int check_line(struct reader *rd, const char *line)
 {
 	struct source *src = rd->src;
@@ -901,7 +907,7 @@ static int check_line(struct reader *rd, const char *line)
 	const char *end;
 
 	if (*p == '\0' || *p == ';' || *p == '#')
-		return 0; /* blank, or a whole-line comment (indented is fine) */
+		return LINE_BLANK; /* blank, or a whole-line comment (indented is fine) */
 	if (p != line)
 		return src_fail(src, "indented line: a value cannot continue on the next line "
 				     "(remove the leading blanks)");
@@ -922,7 +928,7 @@ static int check_line(struct reader *rd, const char *line)
 		}
 		memcpy(rd->section, p + 1, len);
 		rd->section[len] = '\0';
-		return 0;
+		return LINE_SECTION;
 	}
 	/* A key line: inih splits at the first '=' or ':', or stops at a
 	 * comment. Only '=' is ours (':' appears inside SRC:DST values). */
@@ -931,7 +937,24 @@ static int check_line(struct reader *rd, const char *line)
 		return src_fail(src, "expected KEY = VALUE");
 	if (rd->section[0] == '\0')
 		return src_fail(src, "a key before any [section]");
-	return 0;
+	return LINE_KEY;
+}
+
+/* A key line too long for inih's buffer: split it by inih's own rules
+ * (name and value trimmed, value cut at an inline comment) and set it. */
+static int apply_long_line(struct reader *rd, char *line)
+{
+	char *eq = strchr(line, '='), *name_end = eq, *value = eq + 1, *value_end;
+
+	while (name_end > line && isspace((unsigned char)name_end[-1]))
+		name_end--;
+	*name_end = '\0';
+	value_end = (char *)comment_start(value);
+	while (value_end > value && isspace((unsigned char)value_end[-1]))
+		value_end--;
+	*value_end = '\0';
+	value += strspn(value, " \t\v\f");
+	return apply_key(rd->src, rd->section, line, value);
 }
 
 /* inih's fgets-like reader: one whole line at a time, or NULL at the end
@@ -941,7 +964,8 @@ static char *read_line(char *str, int num, void *stream)
 	struct reader *rd = stream;
 	struct source *src = rd->src;
 	const char *start, *nl;
-	size_t n, max;
+	size_t n, room;
+	int kind;
 
 	if (src->failed || rd->pos >= rd->len)
 		return NULL;
@@ -960,18 +984,29 @@ static char *read_line(char *str, int num, void *stream)
 		src_fail(src, "a NUL byte in the line");
 		return NULL;
 	}
-	/* inih's buffer holds num bytes, and its documentation keeps 3 of
-	 * them for "\r\n\0": a longer line would be cut and its tail read as
-	 * a new line. */
-	max = num > 3 ? (size_t)num - 3 : 0;
-	if (n > max) {
-		src_fail(src, "line too long (%zu bytes, at most %zu)", n, max);
+	if (n > SBX_POLICY_MAX_LINE) {
+		src_fail(src, "line too long (%zu bytes, at most %d)", n, SBX_POLICY_MAX_LINE);
 		return NULL;
 	}
-	memcpy(str, start, n);
-	str[n] = '\0';
-	if (check_line(rd, str))
+	memcpy(rd->line, start, n);
+	rd->line[n] = '\0';
+	kind = check_line(rd, rd->line);
+	if (kind < 0)
 		return NULL;
+	/* inih r55 reads into a buffer of num bytes and keeps 3 of them for
+	 * "\r\n\0"; a longer line would be cut in two, its tail read as a new
+	 * line. So a line that does not fit never reaches inih: a comment
+	 * becomes blank, a header is rewritten bare, a key is set here. */
+	room = num > 3 ? (size_t)num - 3 : 0;
+	if (n <= room) {
+		memcpy(str, rd->line, n + 1);
+	} else if (kind == LINE_SECTION) {
+		snprintf(str, (size_t)num, "[%s]", rd->section);
+	} else {
+		str[0] = '\0';
+		if (kind == LINE_KEY && apply_long_line(rd, rd->line))
+			return NULL;
+	}
 	return str;
 }
 
@@ -987,7 +1022,13 @@ static int on_key(void *user, const char *section, const char *name, const char 
 static int parse_text(struct source *src, const char *text, size_t len)
 {
 	struct reader rd = {.src = src, .text = text, .len = len};
-	int rc = ini_parse_stream(read_line, &rd, on_key, &rd);
+	int rc;
+
+	rd.line = malloc(SBX_POLICY_MAX_LINE + 1);
+	if (!rd.line)
+		return sbx_fail(src->err, SBX_STEP_POLICY, ENOMEM, "%s", src->file);
+	rc = ini_parse_stream(read_line, &rd, on_key, &rd);
+	free(rd.line);
 
 	if (src->failed)
 		return -1;
@@ -1124,6 +1165,9 @@ int sbx_policy_override(struct sbx_policy *pol, const char *assignment, struct s
 	 * policy must stay writable as a file (sbx_policy_dump). */
 	if (memchr(v, '\n', vlen) || memchr(v, '\r', vlen))
 		return src_fail(&src, "a value cannot hold a line break");
+	if (klen + vlen + 3 > SBX_POLICY_MAX_LINE)
+		return src_fail(&src, "too long for a line of a policy file (at most %d bytes)",
+				SBX_POLICY_MAX_LINE);
 	value = strndup(v, vlen);
 	if (!value)
 		return sbx_fail(err, SBX_STEP_POLICY, ENOMEM, "-s %s", assignment);

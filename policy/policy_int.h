@@ -19,6 +19,8 @@
 #define SBX_POLICY_MAX_ID 4294967294ULL	   /* uid/gid: (uid_t)-1 means "no change" */
 #define SBX_POLICY_MAX_HOSTNAME 64	   /* HOST_NAME_MAX, gethostname(2) */
 #define SBX_POLICY_MAX_FILE_BYTES (1024 * 1024)
+/* Longest line of a policy file: two paths of PATH_MAX and the key fit. */
+#define SBX_POLICY_MAX_LINE 8448
 
 /* Origins of values that came from the compiled-in default and from -s. */
 extern const char sbx_origin_builtin[]; /* "built-in" */
