@@ -315,6 +315,10 @@ static int build(scmp_filter_ctx ctx, const struct sbx_policy *pol, bool *notify
 	if (rc < 0)
 		return sbx_fail(err, SBX_STEP_SECCOMP, -rc, "set the filter's attributes");
 
+	/* preset = none with no deny line still loads this filter, with no
+	 * rule and no listener: it only kills foreign ABIs. "none" empties the
+	 * built-in list; an i386 or x32 call is not a call on some list but a
+	 * way around any list, and no program we run needs one. */
 	*notify_used = false;
 	if (pol->seccomp.preset == SBX_PRESET_DEFAULT) {
 		for (size_t i = 0; i < N_PRESET; i++) {
@@ -367,6 +371,9 @@ int sbx_seccomp_install(const struct sbx_policy *pol, enum sbx_seccomp_mode mode
 	/* Default allow: a deny list. seccomp_init also leaves NO_NEW_PRIVS on
 	 * (SCMP_FLTATR_CTL_NNP): caps.c set it already, setting it twice is
 	 * harmless, and without it an unprivileged load would fail. */
+	/* No SCMP_FLTATR_CTL_TSYNC: the process is single-threaded here
+	 * (jail.c checks it), and before Linux 5.7 TSYNC and a listener could
+	 * not be asked for together. */
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return sbx_fail(err, SBX_STEP_SECCOMP, ENOMEM, "create the filter");
@@ -451,28 +458,32 @@ static void syscall_name(uint32_t arch, int nr, char *buf, size_t size)
 	free(name);
 }
 
-/* Calls learn mode refuses even though it lets everything else run: those
- * that would change the jail itself, and terminal injection. */
-static bool never_learn(const struct seccomp_data *d)
+/* Learn mode lets everything run except what would change the jail itself,
+ * and terminal injection. Returns 0 to let the call run, or the errno to
+ * answer: ENOSYS for clone3 (as the preset does, so that libc falls back to
+ * clone and threads still work), EPERM for the rest. */
+static int learn_refusal(const struct seccomp_data *d)
 {
 	const struct sbx_preset_entry *e;
 	uint32_t req;
 
 	if (d->arch != seccomp_arch_native())
-		return true;
+		return EPERM;
 	e = preset_find(d->nr);
 	if (!e || !e->never_learn)
-		return false;
+		return 0;
 	switch (d->nr) {
 	case __NR_clone:
-		return (d->args[0] & CLONE_NS_FLAGS) != 0;
+		return (d->args[0] & CLONE_NS_FLAGS) ? EPERM : 0;
 	case __NR_unshare:
-		return (d->args[0] & UNSHARE_NS_FLAGS) != 0;
+		return (d->args[0] & UNSHARE_NS_FLAGS) ? EPERM : 0;
 	case __NR_ioctl:
 		req = (uint32_t)d->args[1];
-		return req == TIOCSTI || req == TIOCLINUX;
+		return (req == TIOCSTI || req == TIOCLINUX) ? EPERM : 0;
+	case __NR_clone3:
+		return ENOSYS;
 	default:
-		return true;
+		return EPERM;
 	}
 }
 
@@ -595,8 +606,9 @@ int sbx_seccomp_handle(int listener, const struct sbx_policy *pol, enum sbx_secc
 	sbx_seccomp_origin(pol, ev->nr, ev->origin, sizeof(ev->origin));
 
 	if (mode == SBX_SECCOMP_LEARN) {
-		if (never_learn(&req->data)) {
-			respond(listener, resp, req->id, -EPERM, 0);
+		int refusal = learn_refusal(&req->data);
+		if (refusal) {
+			respond(listener, resp, req->id, -refusal, 0);
 		} else {
 			/* Run the call as if there were no filter. The usual
 			 * race of CONTINUE (seccomp_unotify(2)) does not matter:

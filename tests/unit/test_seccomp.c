@@ -924,6 +924,11 @@ static void test_learn(void)
 	CHECK(exited_ok(&f) && f.ret == -1 && f.err == EPERM && f.n_events == 1 &&
 		      !f.ev[0].allowed,
 	      T "learn: ioctl TIOCSTI still gets EPERM (%s)", fate_str(&f));
+	policy_deny(&tp, "clone3", __NR_clone3, 5);
+	run(&tp.pol, SBX_SECCOMP_LEARN, true, do_thread, NULL, &f);
+	CHECK(exited_ok(&f) && f.ret == 42 && f.n_events == 1 && !f.ev[0].allowed &&
+		      strcmp(f.ev[0].name, "clone3") == 0,
+	      T "learn, deny = clone3: clone3 gets ENOSYS, threads still work (%s)", fate_str(&f));
 	run(&tp.pol, SBX_SECCOMP_LEARN, true, do_x32_getpid, NULL, &f);
 	CHECK(killed_by(&f, SIGSYS), T "learn: x32 is still killed (%s)", fate_str(&f));
 }
