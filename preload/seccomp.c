@@ -370,10 +370,10 @@ int sbx_seccomp_install(const struct sbx_policy *pol, enum sbx_seccomp_mode mode
 	}
 	/* Default allow: a deny list. seccomp_init also leaves NO_NEW_PRIVS on
 	 * (SCMP_FLTATR_CTL_NNP): caps.c set it already, setting it twice is
-	 * harmless, and without it an unprivileged load would fail. */
-	/* No SCMP_FLTATR_CTL_TSYNC: the process is single-threaded here
-	 * (jail.c checks it), and before Linux 5.7 TSYNC and a listener could
-	 * not be asked for together. */
+	 * harmless, and without it an unprivileged load would fail. No
+	 * SCMP_FLTATR_CTL_TSYNC: the process is single-threaded here (jail.c
+	 * checks it), and before Linux 5.7 TSYNC and a listener could not be
+	 * asked for together. */
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return sbx_fail(err, SBX_STEP_SECCOMP, ENOMEM, "create the filter");
