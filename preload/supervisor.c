@@ -197,6 +197,8 @@ static void on_notification(struct sbx_supervisor *sup, struct run_state *st)
 		st->listener = -1;
 		return;
 	}
+	if (ev.nr < 0) /* nothing to answer: the caller died first */
+		return;
 	if (ev.killed) {
 		if (!st->have_blocked) {
 			st->blocked = ev;
