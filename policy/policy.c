@@ -953,7 +953,8 @@ static int apply_long_line(struct reader *rd, char *line)
 	while (value_end > value && isspace((unsigned char)value_end[-1]))
 		value_end--;
 	*value_end = '\0';
-	value += strspn(value, " \t\v\f");
+	while (isspace((unsigned char)*value))
+		value++;
 	return apply_key(rd->src, rd->section, line, value);
 }
 
@@ -1140,10 +1141,13 @@ int sbx_policy_override(struct sbx_policy *pol, const char *assignment, struct s
 
 	if (!eq)
 		return src_fail(&src, "expected SECTION.KEY=VALUE");
-	/* Trim blanks around the key and the value, as inih does in a file. */
-	k = assignment + strspn(assignment, " \t");
+	/* Trim blanks around the key and the value, as inih does in a file
+	 * (with isspace(3), so \v and \f count). */
+	k = assignment;
+	while (isspace((unsigned char)*k))
+		k++;
 	klen = (size_t)(eq - k);
-	while (klen > 0 && (k[klen - 1] == ' ' || k[klen - 1] == '\t'))
+	while (klen > 0 && isspace((unsigned char)k[klen - 1]))
 		klen--;
 	dot = memchr(k, '.', klen);
 	if (!dot)
@@ -1157,9 +1161,11 @@ int sbx_policy_override(struct sbx_policy *pol, const char *assignment, struct s
 	name[klen - slen - 1] = '\0';
 	if (!known_section(section, slen))
 		return src_fail(&src, "unknown section [%s]", section);
-	v = eq + 1 + strspn(eq + 1, " \t");
+	v = eq + 1;
+	while (isspace((unsigned char)*v))
+		v++;
 	vlen = strlen(v);
-	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+	while (vlen > 0 && isspace((unsigned char)v[vlen - 1]))
 		vlen--;
 	/* What a file could not say, an override may not say either: the
 	 * policy must stay writable as a file (sbx_policy_dump). */

@@ -108,10 +108,10 @@ static int check_fs(struct sbx_policy *pol, struct sbx_err *err)
 		for (size_t i = 0; i < sizeof(fs_keys) / sizeof(fs_keys[0]); i++) {
 			if (sbx_policy_is_explicit(pol, fs_keys[i]))
 				return sbx_fail(err, SBX_STEP_POLICY, 0,
-						"%s: [%s] %s needs a mount namespace, but %s: "
+						"%s: [fs] %s needs a mount namespace, but %s: "
 						"[namespaces] mount = no",
-						where(pol, fs_keys[i], a, sizeof(a)), "fs",
-						fs_keys[i] + 3, where(pol, "namespaces.mount", b, sizeof(b)));
+						where(pol, fs_keys[i], a, sizeof(a)), fs_keys[i] + 3,
+						where(pol, "namespaces.mount", b, sizeof(b)));
 		}
 	}
 	/* Two mounts on one place: the second would hide the first. /proc and
@@ -122,10 +122,12 @@ static int check_fs(struct sbx_policy *pol, struct sbx_err *err)
 			break;
 		sbx_origin_format(&m->origin, a, sizeof(a));
 		if ((pol->fs.proc && strcmp(m->dst, "/proc") == 0) ||
-		    (pol->fs.dev && strcmp(m->dst, "/dev") == 0))
+		    (pol->fs.dev && strcmp(m->dst, "/dev") == 0)) {
+			const char *key = m->dst[1] == 'p' ? "fs.proc" : "fs.dev";
 			return sbx_fail(err, SBX_STEP_POLICY, 0,
 					"%s: [fs] mount on %s, which [fs] %s = yes makes (%s)", a,
-					m->dst, m->dst + 1, where(pol, m->dst[1] == 'p' ? "fs.proc" : "fs.dev", b, sizeof(b)));
+					m->dst, key + 3, where(pol, key, b, sizeof(b)));
+		}
 		for (size_t j = 0; j < i; j++) {
 			const struct sbx_mount *first = &pol->fs.mounts[j];
 			sbx_origin_format(&first->origin, b, sizeof(b));

@@ -204,6 +204,9 @@ const char *sbx_parse_path(const char *base, const char *s, bool inside, char **
 		return "empty path";
 	if (*s == '~')
 		return "'~' is not expanded: write the full path";
+	for (const char *c = s; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return "a control character in the path";
 	if (inside && *s != '/')
 		return "must be an absolute path inside the jail";
 	if (*s != '/' && (!base || *base != '/'))
@@ -239,6 +242,12 @@ const char *sbx_parse_path(const char *base, const char *s, bool inside, char **
 	if (n >= PATH_MAX) {
 		free(buf);
 		return "longer than PATH_MAX";
+	}
+	/* "a /." would become "a ", which no policy file can say (blanks
+	 * around a value are dropped): refuse rather than change the name. */
+	if (buf[n - 1] == ' ') {
+		free(buf);
+		return "ends with a blank";
 	}
 	*out = buf;
 	return NULL;
@@ -315,7 +324,7 @@ static const char *check_net_host(const char *s)
 
 const char *sbx_parse_net_rule(const char *s, bool allow, struct sbx_net_rule *rule)
 {
-	const char *addr = s, *port = NULL, *why;
+	const char *addr, *port = NULL, *why;
 	size_t alen;
 	char host[256];
 
