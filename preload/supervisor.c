@@ -146,8 +146,11 @@ struct run_state {
 	struct sbx_seccomp_event blocked; /* the first syscall that killed a process */
 	bool have_blocked;
 	bool program_blocked;	/* ... and that process was the program */
-	char learned[64][64];	/* learn mode: syscalls let through */
+	/* learn mode: denied calls let through, and calls refused even so */
+	struct sbx_seccomp_event learned[64];
 	int n_learned;
+	struct sbx_seccomp_event refused[16];
+	int n_refused;
 };
 
 static void on_record(struct sbx_supervisor *sup, struct run_state *st)
@@ -187,6 +190,17 @@ static void on_record(struct sbx_supervisor *sup, struct run_state *st)
 		close(fd);
 }
 
+/* Learn mode: remember each syscall once, in the order first seen. */
+static void learn_note(struct sbx_seccomp_event *list, int *n, int max,
+		       const struct sbx_seccomp_event *ev)
+{
+	for (int i = 0; i < *n; i++)
+		if (strcmp(list[i].name, ev->name) == 0)
+			return;
+	if (*n < max)
+		list[(*n)++] = *ev;
+}
+
 static void on_notification(struct sbx_supervisor *sup, struct run_state *st)
 {
 	struct sbx_seccomp_event ev;
@@ -209,12 +223,10 @@ static void on_notification(struct sbx_supervisor *sup, struct run_state *st)
 			st->program_blocked = true;
 		}
 	} else if (ev.allowed) {
-		for (int i = 0; i < st->n_learned; i++)
-			if (strcmp(st->learned[i], ev.name) == 0)
-				return;
-		if (st->n_learned < 64)
-			snprintf(st->learned[st->n_learned++], sizeof(st->learned[0]), "%s", ev.name);
+		learn_note(st->learned, &st->n_learned, 64, &ev);
 	} else {
+		if (sup->seccomp_mode == SBX_SECCOMP_LEARN)
+			learn_note(st->refused, &st->n_refused, 16, &ev);
 		log_at(sup->pol, SBX_LOG_INFO, "blocked syscall %s: EPERM (%s)", ev.name, ev.origin);
 	}
 }
@@ -344,6 +356,81 @@ static void conclude(struct sbx_supervisor *sup, struct run_state *st, struct sb
 	}
 }
 
+/*
+ * Learn mode: why a call of the default preset deserves a second look before
+ * it goes into an allow line (the groups of seccomp.c's preset). NULL for a
+ * call the policy's own [seccomp] deny named: the user chose it.
+ */
+static const char *learn_risk(const char *name)
+{
+	static const struct {
+		const char *names;
+		const char *why;
+	} risks[] = {
+		{" ptrace process_vm_readv process_vm_writev pidfd_getfd process_madvise kcmp "
+		 "migrate_pages ",
+		 "reads or steers the other processes of the jail (memory, descriptors)"},
+		{" bpf perf_event_open userfaultfd ",
+		 "opens a large kernel attack surface, a staple of kernel exploits"},
+		{" io_uring_setup io_uring_enter io_uring_register ",
+		 "io_uring's operations are not seen by the seccomp filter at all"},
+		{" keyctl add_key request_key ",
+		 "kernel keyrings are not namespaced: keys of the same uid outside are in reach"},
+		{" open_by_handle_at ", "opens files by handle, around the jail's mount view"},
+		{" fanotify_init ", "watches other processes' file accesses"},
+		{" personality ",
+		 "weakens the process's memory protections (READ_IMPLIES_EXEC, no ASLR)"},
+		{" modify_ldt uselib lookup_dcookie nfsservctl _sysctl create_module get_kernel_syms "
+		 "query_module ",
+		 "a legacy interface, where old kernel bugs live"},
+		{" kexec_load kexec_file_load init_module finit_module delete_module reboot swapon "
+		 "swapoff acct quotactl quotactl_fd settimeofday clock_settime adjtimex clock_adjtime "
+		 "syslog vhangup iopl ioperm ",
+		 "acts on the whole machine's kernel (it needs a capability the jail never has)"},
+	};
+	char key[80];
+
+	snprintf(key, sizeof(key), " %s ", name);
+	for (size_t i = 0; i < sizeof(risks) / sizeof(risks[0]); i++)
+		if (strstr(risks[i].names, key))
+			return risks[i].why;
+	return NULL;
+}
+
+/*
+ * Learn mode's answer, after the run: the allow line that lets the program
+ * run, a warning for each call that weakens the jail, and the calls that
+ * learn mode refused too (they would change the jail itself). Files the
+ * program could not find are not seen here: the filter raises no
+ * notification for open(2); a program that is itself outside the jail's
+ * binds fails its exec with a hint that names the [fs] line.
+ */
+static void learn_report(const struct run_state *st)
+{
+	char line[700] = "";
+	size_t off = 0;
+
+	if (!st->n_learned && !st->n_refused) {
+		sbx_say("learn: the program needed no syscall beyond the policy");
+		return;
+	}
+	if (st->n_learned) {
+		for (int i = 0; i < st->n_learned && off < sizeof(line) - 70; i++)
+			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s", st->learned[i].name);
+		sbx_say("learn: the program needed: [seccomp] allow =%s", line);
+	}
+	for (int i = 0; i < st->n_learned; i++) {
+		const char *why = learn_risk(st->learned[i].name);
+		if (why)
+			sbx_say("learn: warning: %s (denied by %s) %s", st->learned[i].name,
+				st->learned[i].origin, why);
+	}
+	for (int i = 0; i < st->n_refused; i++)
+		sbx_say("learn: refused even in learn mode: %s (denied by %s): it would change the "
+			"jail's namespaces or root, or type into a terminal outside",
+			st->refused[i].name, st->refused[i].origin);
+}
+
 __attribute__((noreturn)) static void finish(struct sbx_supervisor *sup, struct run_state *st)
 {
 	struct sbx_run_result res;
@@ -363,13 +450,8 @@ __attribute__((noreturn)) static void finish(struct sbx_supervisor *sup, struct 
 			/* stderr is gone; the status still tells */
 		}
 	}
-	if (sup->seccomp_mode == SBX_SECCOMP_LEARN && st->n_learned) {
-		char line[700] = "";
-		size_t off = 0;
-		for (int i = 0; i < st->n_learned && off < sizeof(line) - 70; i++)
-			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s", st->learned[i]);
-		sbx_say("learn: the program needed: [seccomp] allow =%s", line);
-	}
+	if (sup->seccomp_mode == SBX_SECCOMP_LEARN)
+		learn_report(st);
 	if (sup->pol->sandbox.report && sbx_report_write(sup->pol->sandbox.report, &res, &err) < 0) {
 		/* The run is over; a report that cannot be written is worth a
 		 * line, and its absence tells the caller the rest. */
