@@ -1,0 +1,644 @@
+/*
+ * mounts: the new root, built from [fs] (mounts.h says what it guarantees).
+ *
+ * The order, top to bottom in sbx_mounts_build():
+ *   make every mount private, so nothing we do propagates to the host;
+ *   make the new root, a tmpfs stacked on top of the old "/";
+ *   the policy's ro / rw / tmpfs mounts, in the policy's order;
+ *   a new /proc, a minimal /dev;
+ *   the policy's mounts inside /proc or /dev (after them, so they land on top);
+ *   the caller's working directory;
+ *   the host's top-level symlinks into bound trees (/lib64 -> usr/lib64);
+ *   pivot_root into the new root, detach the old one, make / read-only;
+ *   the starting directory.
+ *
+ * How:
+ *  - The new root is stacked on the old "/" itself. A lookup that starts at
+ *    the process's root does not cross mounts stacked on that root
+ *    (path_resolution(7): "/" is the process's root directory), so absolute
+ *    host paths keep resolving on the host, symlinks included, while the
+ *    descriptor fsmount(2) returned reaches the new root. No host directory
+ *    is borrowed or hidden to hold it.
+ *  - A bind is cloned as a detached tree (open_tree(2)) and made read-only
+ *    with one mount_setattr(2) AT_RECURSIVE *before* it is attached
+ *    (move_mount(2)): every submount is read-only too, the flags the source
+ *    had (nosuid, noexec, atime) are kept because we only add flags, and
+ *    the tree is never visible writable. mount(2) would need a remount per
+ *    submount, found in /proc/self/mountinfo.
+ *  - tmpfs, proc and devpts use plain mount(2) on a name relative to the
+ *    working directory (fchdir(2) to the mount point's parent): one system
+ *    call where the new API takes six, and system calls are this step's cost.
+ *  - Mount points are made without following symlinks (openat2(2)
+ *    RESOLVE_NO_SYMLINKS on each component), and only inside a tmpfs of
+ *    ours: making one inside a bind would write to the host. Which mount a
+ *    path lies in is known lexically from the mounts made so far, since no
+ *    symlink is ever followed on the way.
+ */
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* What a mount made so far is, for the mount points made after it. */
+enum place_kind {
+	PLACE_TMPFS, /* ours and empty: mount points may be made inside */
+	PLACE_RO,    /* a host tree: nothing is ever made inside */
+	PLACE_RW,
+	PLACE_OTHER, /* /proc, /dev/pts: nothing is made inside */
+};
+
+struct place {
+	const char *dst;
+	const char *src; /* host path for binds, else NULL */
+	enum place_kind kind;
+};
+
+/* The policy's mounts plus ours (/, /proc, /dev/shm, /dev/pts, cwd). */
+#define SBX_MOUNTS_MAX 256
+
+struct build {
+	const struct sbx_policy *pol;
+	struct sbx_err *err;
+	int root; /* the new root tmpfs, from fsmount(2) */
+	int dev;  /* the /dev directory, or -1 */
+	size_t n_places;
+	struct place places[SBX_MOUNTS_MAX];
+};
+
+/* The /dev/shm size without [limits] memory: the kernel's default (half
+ * of RAM); the memory cgroup is what bounds it then. */
+#define SHM_DEFAULT_BYTES 0
+
+static int open_beneath(int dirfd, const char *path)
+{
+	/* openat2(2): no symlink (and so no magic link) anywhere, and never
+	 * above dirfd; mounts on the way are crossed as usual. */
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* "/a/b" -> "a/b" and "/" -> ".", for *at() calls relative to the root. */
+static const char *rel(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+/* Is path dir itself or below it? Both absolute and normalised. */
+static bool path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (n == 1 && dir[0] == '/')
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* The mount a path of the new root lies in: the deepest one above it, the
+ * latest of equals (it is on top). There is always one: / itself. */
+static const struct place *deepest(const struct build *b, const char *path)
+{
+	const struct place *best = &b->places[0];
+
+	for (size_t i = 1; i < b->n_places; i++) {
+		const struct place *p = &b->places[i];
+		if (path_under(path, p->dst) && strlen(p->dst) >= strlen(best->dst))
+			best = p;
+	}
+	return best;
+}
+
+static int place(struct build *b, const char *dst, const char *src, enum place_kind kind)
+{
+	if (b->n_places == SBX_MOUNTS_MAX)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, E2BIG, "mount on %s: more than %d mounts",
+				dst, SBX_MOUNTS_MAX);
+	b->places[b->n_places++] = (struct place){ .dst = dst, .src = src, .kind = kind };
+	return 0;
+}
+
+/*
+ * Where a mount goes: the entry name in the directory dir when we just
+ * made it (nothing else runs in this namespace, so it is still that plain
+ * entry), else the mount point itself, dir, with name "".
+ */
+struct target {
+	int dir; /* b->root, or a descriptor to close */
+	char name[256];
+};
+
+static void target_release(const struct build *b, struct target *t)
+{
+	if (t->dir != b->root)
+		close(t->dir);
+	t->dir = -1;
+}
+
+static int mount_point_fail(struct build *b, int e, const char *what, const char *dst,
+			    const struct place *in)
+{
+	sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s: mount point %s", what, dst);
+	if (e == ELOOP)
+		sbx_hint(b->err, "a symlink is on the way: mount points are never reached "
+				 "through symlinks");
+	else if (e == ENOENT && in->kind != PLACE_TMPFS)
+		sbx_hint(b->err,
+			 "it is missing inside %s, and sbx makes mount points only in its own "
+			 "tmpfs (in a bind it would write to the host): create it in %s or "
+			 "mount elsewhere",
+			 in->dst, in->src ? in->src : in->dst);
+	return -1;
+}
+
+/*
+ * The mount point dst in the new root, made when it is missing: directories
+ * on the way, and at the end a directory or an empty file, like src_fd (-1:
+ * a directory). Made only inside a tmpfs of ours; no symlink is followed.
+ */
+static int mount_point(struct build *b, const char *dst, int src_fd, const char *what,
+		       struct target *t)
+{
+	const struct place *in = deepest(b, dst);
+	const char *p;
+	int fd, e;
+
+	t->dir = -1;
+	t->name[0] = '\0';
+	if (in->kind != PLACE_TMPFS) {
+		t->dir = open_beneath(b->root, rel(dst));
+		if (t->dir < 0)
+			return mount_point_fail(b, errno, what, dst, in);
+		return 0;
+	}
+	/* Walk from that tmpfs down, one component at a time: mkdirat(2)
+	 * never follows a final symlink (EEXIST), and open_beneath() refuses
+	 * one, so a symlink can only make this fail. */
+	fd = b->root;
+	if (in != &b->places[0]) {
+		fd = open_beneath(b->root, rel(in->dst));
+		if (fd < 0)
+			return mount_point_fail(b, errno, what, in->dst, in);
+	}
+	p = dst + (in == &b->places[0] ? 0 : strlen(in->dst));
+	for (;;) {
+		size_t len;
+		int r, next;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		len = strcspn(p, "/");
+		if (len >= sizeof(t->name)) {
+			e = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(t->name, p, len);
+		t->name[len] = '\0';
+		p += len;
+		if (p[strspn(p, "/")] == '\0') {
+			struct stat st;
+			r = src_fd < 0 ? 0 : fstat(src_fd, &st);
+			if (r == 0 && src_fd >= 0 && !S_ISDIR(st.st_mode))
+				r = mknodat(fd, t->name, S_IFREG | 0644, 0);
+			else if (r == 0)
+				r = mkdirat(fd, t->name, 0755);
+			if (r == 0) {
+				t->dir = fd;
+				return 0;
+			}
+		} else {
+			r = mkdirat(fd, t->name, 0755);
+		}
+		if (r < 0 && errno != EEXIST) {
+			e = errno;
+			goto fail;
+		}
+		next = open_beneath(fd, t->name);
+		if (next < 0) {
+			e = errno;
+			goto fail;
+		}
+		if (fd != b->root)
+			close(fd);
+		fd = next;
+	}
+	t->name[0] = '\0';
+	if (fd == b->root) { /* dst is / itself: the policy refuses it */
+		e = EBUSY;
+		goto fail;
+	}
+	t->dir = fd;
+	return 0;
+fail:
+	if (fd != b->root)
+		close(fd);
+	return mount_point_fail(b, e, what, dst, in);
+}
+
+static int source_fail(struct build *b, int e, const char *what, const char *src)
+{
+	sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s", what);
+	if (e == ENOENT)
+		sbx_hint(b->err, "%s does not exist; write ?%s in the policy to skip it when absent",
+			 src, src);
+	else if (e == EACCES)
+		sbx_hint(b->err,
+			 "the jail reaches host files as its outside user (nobody for a root "
+			 "caller): %s and every directory above it must be searchable by it",
+			 src);
+	return -1;
+}
+
+/*
+ * Bind the host tree src on dst: recursively, nosuid and nodev, and for ro
+ * read-only down to every submount. Clone, set, attach: the tree is never
+ * visible writable, and flags the source had are kept (we only add).
+ */
+static int bind_tree(struct build *b, const char *src, const char *dst, bool ro, bool optional)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
+	};
+	struct target t;
+	char what[512];
+	int tree, e;
+
+	snprintf(what, sizeof(what), "%s bind %s on %s", ro ? "ro" : "rw", src, dst);
+	tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0) {
+		if (errno == ENOENT && optional)
+			return 0;
+		return source_fail(b, errno, what, src);
+	}
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		e = errno;
+		close(tree);
+		return sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s: mount_setattr", what);
+	}
+	if (mount_point(b, dst, tree, what, &t) < 0) {
+		close(tree);
+		return -1;
+	}
+	e = move_mount(tree, "", t.dir, t.name,
+		       MOVE_MOUNT_F_EMPTY_PATH | (t.name[0] ? 0 : MOVE_MOUNT_T_EMPTY_PATH)) < 0
+		    ? errno
+		    : 0;
+	target_release(b, &t);
+	close(tree);
+	if (e)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s", what);
+	return place(b, dst, src, ro ? PLACE_RO : PLACE_RW);
+}
+
+/*
+ * A new filesystem (tmpfs, proc, devpts) on dst. mount(2) on the target's
+ * name, relative to the working directory, is one call where fsopen(2) ..
+ * move_mount(2) takes six, and system calls are what this step costs.
+ */
+static int fs_on(struct build *b, const char *type, const char *dst, unsigned long flags,
+		 const char *data, enum place_kind kind)
+{
+	struct target t;
+	char what[320];
+	int e = 0;
+
+	snprintf(what, sizeof(what), "%s on %s", type, dst);
+	if (mount_point(b, dst, -1, what, &t) < 0)
+		return -1;
+	if (fchdir(t.dir) < 0 || mount(type, t.name[0] ? t.name : ".", type, flags, data) < 0)
+		e = errno;
+	target_release(b, &t);
+	if (!e)
+		return place(b, dst, NULL, kind);
+	sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s%s%s%s", what, data ? " (" : "", data ? data : "",
+		 data ? ")" : "");
+	if (e == EPERM && strcmp(type, "proc") == 0)
+		sbx_hint(b->err, "the kernel lets a user namespace mount a procfs only where the "
+				 "host's /proc is fully visible, with nothing mounted over its "
+				 "files (containers often mask some): set [fs] proc = no");
+	return -1;
+}
+
+static int tmpfs_on(struct build *b, const char *dst, uint64_t size_bytes)
+{
+	char data[64];
+
+	/* 1777 like /tmp: the jail's user owns what it makes there. */
+	if (size_bytes)
+		snprintf(data, sizeof(data), "mode=1777,size=%llu", (unsigned long long)size_bytes);
+	else
+		snprintf(data, sizeof(data), "mode=1777");
+	return fs_on(b, "tmpfs", dst, MS_NOSUID | MS_NODEV, data, PLACE_TMPFS);
+}
+
+/* Inside /proc or /dev, which are made after the first pass. */
+static bool inside_ours(const struct sbx_policy *pol, const char *dst)
+{
+	return (pol->fs.proc && path_under(dst, "/proc")) || (pol->fs.dev && path_under(dst, "/dev"));
+}
+
+/* The policy's mounts in its order: the ones inside /proc or /dev when late. */
+static int policy_mounts(struct build *b, bool late)
+{
+	const struct sbx_policy *pol = b->pol;
+
+	for (size_t i = 0; i < pol->fs.n_mounts; i++) {
+		const struct sbx_mount *m = &pol->fs.mounts[i];
+		int r;
+
+		if (inside_ours(pol, m->dst) != late)
+			continue;
+		if (m->kind == SBX_MOUNT_TMPFS)
+			r = tmpfs_on(b, m->dst, m->size_bytes);
+		else
+			r = bind_tree(b, m->src, m->dst, m->kind == SBX_MOUNT_RO, m->optional);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make the new root: a tmpfs stacked on the old "/" (see the top). Made
+ * with fsmount(2), since its descriptor is the only way to reach it.
+ */
+static int make_root(struct build *b)
+{
+	uint64_t bytes = b->pol->fs.root_size_bytes;
+	char size[32];
+	int fs, e;
+
+	/* Nothing we mount may propagate to the host's namespace, and nothing
+	 * of the host's may appear in ours (mount_namespaces(7)). */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "make / private");
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)bytes);
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "tmpfs on / (the new root): fsopen");
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+	    (bytes && fsconfig(fs, FSCONFIG_SET_STRING, "size", size, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (b->root = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)) < 0) {
+		e = errno;
+		close(fs);
+		return sbx_fail(b->err, SBX_STEP_MOUNT, e, "tmpfs on / (the new root, size %s)",
+				size);
+	}
+	close(fs);
+	if (move_mount(b->root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "tmpfs on / (the new root)");
+	return place(b, "/", NULL, PLACE_TMPFS);
+}
+
+static int make_proc(struct build *b)
+{
+	if (!b->pol->fs.proc)
+		return 0;
+	/* A procfs shows the PID namespace of its mounter: ours. The kernel
+	 * lets a user namespace mount one only with these flags at least, as
+	 * the host's (mount_too_revealing()). */
+	return fs_on(b, "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, PLACE_OTHER);
+}
+
+static int dev_link(struct build *b, const char *target, const char *name)
+{
+	if (symlinkat(target, b->dev, name) < 0 && errno != EEXIST)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "symlink /dev/%s -> %s", name,
+				target);
+	return 0;
+}
+
+/*
+ * A minimal /dev: a directory of the root tmpfs (so read-only with it, and
+ * nosuid, nodev: the nodes bound in it are separate mounts with the host's
+ * flags, so they work), holding the usual character devices, /dev/shm, a
+ * private devpts for pseudo-terminals, and the fd links.
+ */
+static int make_dev(struct build *b)
+{
+	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	uint64_t shm_bytes = b->pol->limits.memory_bytes ? b->pol->limits.memory_bytes
+							 : SHM_DEFAULT_BYTES;
+	char host[32], data[64];
+
+	if (!b->pol->fs.dev)
+		return 0;
+	if (mkdirat(b->root, "dev", 0755) < 0 && errno != EEXIST)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mkdir /dev");
+	b->dev = open_beneath(b->root, "dev");
+	if (b->dev < 0 || fchdir(b->dev) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "open /dev");
+
+	/* mknod(2) is refused in a user namespace: bind the host's nodes. */
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
+		if (mknodat(b->dev, nodes[i], S_IFREG | 0644, 0) < 0 && errno != EEXIST)
+			return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mknod %s", host);
+		if (mount(host, nodes[i], NULL, MS_BIND, NULL) < 0) {
+			/* A minimal host (a container) may have no /dev/tty. */
+			if (errno == ENOENT && strcmp(nodes[i], "tty") == 0) {
+				unlinkat(b->dev, nodes[i], 0);
+				continue;
+			}
+			return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "bind %s on %s", host, host);
+		}
+	}
+
+	/* /dev/shm: POSIX shared memory. Bounded by [limits] memory even
+	 * where no memory cgroup can be made. */
+	if (shm_bytes)
+		snprintf(data, sizeof(data), "mode=1777,size=%llu", (unsigned long long)shm_bytes);
+	else
+		snprintf(data, sizeof(data), "mode=1777");
+	if (mkdirat(b->dev, "shm", 0755) < 0 ||
+	    mount("tmpfs", "shm", "tmpfs", MS_NOSUID | MS_NODEV, data) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "tmpfs on /dev/shm (%s)", data);
+	if (place(b, "/dev/shm", NULL, PLACE_TMPFS) < 0)
+		return -1;
+
+	/* devpts may be mounted in a user namespace and always makes a new
+	 * instance (Linux 4.7); its nodes need no nodev. ptmxmode: its ptmx,
+	 * which /dev/ptmx points at, is 0000 by default. No gid=: the tty
+	 * group is not mapped. */
+	if (mkdirat(b->dev, "pts", 0755) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mkdir /dev/pts");
+	if (mount("devpts", "pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666,mode=0620") == 0) {
+		if (place(b, "/dev/pts", NULL, PLACE_OTHER) < 0 || dev_link(b, "pts/ptmx", "ptmx") < 0)
+			return -1;
+	} else {
+		/* The contract promises no pseudo-terminals: where the kernel
+		 * refuses a devpts, /dev simply has none. */
+		unlinkat(b->dev, "pts", AT_REMOVEDIR);
+	}
+
+	if (dev_link(b, "/proc/self/fd", "fd") < 0 ||
+	    dev_link(b, "/proc/self/fd/0", "stdin") < 0 ||
+	    dev_link(b, "/proc/self/fd/1", "stdout") < 0 ||
+	    dev_link(b, "/proc/self/fd/2", "stderr") < 0)
+		return -1;
+	return 0;
+}
+
+/* Does the bind p show the host's path at the same path in the jail? */
+static bool shows_itself(const struct place *p, const char *path)
+{
+	const char *rest = path + strlen(p->dst);
+	size_t n = strlen(p->src);
+
+	if (n == 1 && p->src[0] == '/')
+		return strcmp(rest, path) == 0;
+	return strncmp(path, p->src, n) == 0 && strcmp(path + n, rest) == 0;
+}
+
+/*
+ * The caller's working directory at the same path, per bind_cwd. When a
+ * bind of the policy already shows it there, as writable as asked or more,
+ * it is left alone. "/" is never bound: the whole host, its /proc included,
+ * is never what "the caller's directory" means. Starting there then
+ * starts in the jail's own directory of that name, or fails.
+ */
+static int bind_caller_cwd(struct build *b)
+{
+	const struct sbx_policy *pol = b->pol;
+	const char *cwd = pol->caller_cwd;
+	const struct place *in;
+
+	if (pol->sandbox.bind_cwd == SBX_BIND_CWD_NO || !cwd || cwd[0] != '/' || cwd[1] == '\0')
+		return 0;
+	/* Nor the host's /proc or /dev over the jail's own. */
+	if (inside_ours(pol, cwd))
+		return 0;
+	in = deepest(b, cwd);
+	if ((in->kind == PLACE_RW || (in->kind == PLACE_RO &&
+				      pol->sandbox.bind_cwd == SBX_BIND_CWD_RO)) &&
+	    shows_itself(in, cwd))
+		return 0;
+	return bind_tree(b, cwd, cwd, pol->sandbox.bind_cwd == SBX_BIND_CWD_RO, false);
+}
+
+/*
+ * The host's top-level symlinks into what the jail shows: on a merged-/usr
+ * system /lib64 -> usr/lib64 is how every dynamic executable finds its ELF
+ * interpreter. Made only when the target lies in a bind and the name is
+ * still free.
+ */
+static int top_links(struct build *b)
+{
+	static const char *const links[] = { "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32" };
+	char target[256], abs[258];
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		ssize_t n = readlink(links[i], target, sizeof(target) - 1);
+		const struct place *in;
+
+		if (n <= 0)
+			continue; /* absent, or not a symlink */
+		target[n] = '\0';
+		if (strstr(target, ".."))
+			continue; /* not a plain path into a tree */
+		snprintf(abs, sizeof(abs), "%s%s", target[0] == '/' ? "" : "/", target);
+		in = deepest(b, abs);
+		if (in->kind != PLACE_RO && in->kind != PLACE_RW)
+			continue;
+		if (symlinkat(target, b->root, links[i] + 1) < 0 && errno != EEXIST)
+			return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "symlink %s -> %s", links[i],
+					target);
+	}
+	return 0;
+}
+
+/*
+ * Make the new root the root, and leave no way back: pivot_root(2) with
+ * new_root and put_old both "." stacks the old root on top of the new one
+ * (pivot_root(2), NOTES), and umount2(MNT_DETACH) takes it off, with every
+ * host mount under it. Then / is made read-only (the mounts on it are not).
+ */
+static int enter_root(struct build *b)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (fchdir(b->root) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "enter the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "pivot_root to the new root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "detach the old root");
+	if (mount_setattr(b->root, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "make / read-only");
+	return 0;
+}
+
+/* The policy's cwd, else the caller's when it is shown, else /. */
+static int start_dir(const struct sbx_policy *pol, struct sbx_err *err)
+{
+	const char *dir = "/";
+
+	if (pol->sandbox.cwd && pol->sandbox.cwd[0])
+		dir = pol->sandbox.cwd;
+	else if (pol->sandbox.bind_cwd != SBX_BIND_CWD_NO && pol->caller_cwd)
+		dir = pol->caller_cwd;
+	if (chdir(dir) < 0) {
+		int e = errno;
+		sbx_fail(err, SBX_STEP_MOUNT, e, "starting directory %s", dir);
+		if (e == ENOENT)
+			sbx_hint(err, "it does not exist inside the jail: show it with [fs] ro or "
+				      "rw, or set [sandbox] cwd");
+		return -1;
+	}
+	return 0;
+}
+
+int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
+{
+	struct build b;
+	int r;
+
+	/* Without a mount namespace there is no new root to build (the policy
+	 * refuses [fs] keys then); only the starting directory applies. */
+	if (!pol->ns.mount)
+		return start_dir(pol, err);
+
+	b.pol = pol;
+	b.err = err;
+	b.root = -1;
+	b.dev = -1;
+	b.n_places = 0;
+	r = make_root(&b);
+	if (r == 0)
+		r = policy_mounts(&b, false);
+	if (r == 0)
+		r = make_proc(&b);
+	if (r == 0)
+		r = make_dev(&b);
+	if (r == 0)
+		r = policy_mounts(&b, true);
+	if (r == 0)
+		r = bind_caller_cwd(&b);
+	if (r == 0)
+		r = top_links(&b);
+	if (r == 0)
+		r = enter_root(&b);
+	if (r == 0)
+		r = start_dir(pol, err);
+	if (b.dev >= 0)
+		close(b.dev);
+	if (b.root >= 0)
+		close(b.root);
+	return r;
+}
