@@ -43,6 +43,8 @@ int sbx_prog_resolve(const char *name, const char *path_env, const char *cwd, ch
 	if (strchr(name, '/')) {
 		/* Absolute, so that a policy cwd other than the caller's does
 		 * not change which file runs. */
+		while (name[0] == '.' && name[1] == '/' && name[2])
+			name += 2 + strspn(name + 2, "/");
 		if (name[0] == '/')
 			*path = strdup(name);
 		else if (asprintf(path, "%s/%s", strcmp(cwd, "/") ? cwd : "", name) < 0)

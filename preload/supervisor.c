@@ -271,6 +271,12 @@ static double tv_s(const struct timeval *tv)
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
 
+/* The preset denied it (the policy's [seccomp] deny did not). */
+static bool denied_by_preset(const struct sbx_seccomp_event *ev)
+{
+	return strncmp(ev->origin, "preset", 6) == 0;
+}
+
 /* Turn what happened into the contract's status, reason and message. */
 static void conclude(struct sbx_supervisor *sup, struct run_state *st, struct sbx_run_result *res,
 		     char *msg, size_t msg_size)
@@ -335,8 +341,17 @@ static void conclude(struct sbx_supervisor *sup, struct run_state *st, struct sb
 		res->syscall = st->blocked.name;
 		res->syscall_nr = st->blocked.nr;
 		res->syscall_arch = st->blocked.arch;
-		snprintf(msg, msg_size, "sbx: blocked syscall %s (denied by %s; to permit it: [seccomp] allow = %s)",
-			 st->blocked.name, st->blocked.origin, st->blocked.name);
+		/* allow takes a call out of the preset; a call the policy's
+		 * own deny names must leave that list (both is a policy error). */
+		if (denied_by_preset(&st->blocked))
+			snprintf(msg, msg_size,
+				 "sbx: blocked syscall %s (denied by %s; to permit it: [seccomp] allow = %s)",
+				 st->blocked.name, st->blocked.origin, st->blocked.name);
+		else
+			snprintf(msg, msg_size,
+				 "sbx: blocked syscall %s (denied by %s; to permit it: take %s out of "
+				 "[seccomp] deny)",
+				 st->blocked.name, st->blocked.origin, st->blocked.name);
 	} else if (sig == SIGKILL && cgs.oom_killed) {
 		res->reason = "memory";
 		snprintf(msg, msg_size, "sbx: memory limit (%s) exceeded", pol->limits.memory_text);
@@ -414,14 +429,17 @@ static void learn_report(const struct run_state *st)
 		sbx_say("learn: the program needed no syscall beyond the policy");
 		return;
 	}
-	if (st->n_learned) {
-		for (int i = 0; i < st->n_learned && off < sizeof(line) - 70; i++)
+	for (int i = 0; i < st->n_learned && off < sizeof(line) - 70; i++)
+		if (denied_by_preset(&st->learned[i]))
 			off += (size_t)snprintf(line + off, sizeof(line) - off, " %s", st->learned[i].name);
+	if (off)
 		sbx_say("learn: the program needed: [seccomp] allow =%s", line);
-	}
 	for (int i = 0; i < st->n_learned; i++) {
 		const char *why = learn_risk(st->learned[i].name);
-		if (why)
+		if (!denied_by_preset(&st->learned[i]))
+			sbx_say("learn: the program needed %s: take it out of [seccomp] deny (%s)",
+				st->learned[i].name, st->learned[i].origin);
+		else if (why)
 			sbx_say("learn: warning: %s (denied by %s) %s", st->learned[i].name,
 				st->learned[i].origin, why);
 	}
