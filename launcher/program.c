@@ -32,6 +32,27 @@ static bool is_exec_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
+/* "/a/w/../h/prog" -> "/a/h/prog": the directory resolved (realpath(3)),
+ * the last component kept, so a program that is a symlink is executed as
+ * one, like execvp(3) does. Left alone when the directory does not resolve. */
+static void canonical_dir(char **path)
+{
+	char *slash = strrchr(*path, '/'), *dir, *joined = NULL;
+
+	if (!slash || slash == *path)
+		return;
+	*slash = '\0';
+	dir = realpath(*path, NULL);
+	*slash = '/';
+	if (!dir)
+		return;
+	if (asprintf(&joined, "%s%s", strcmp(dir, "/") ? dir : "", slash) >= 0) {
+		free(*path);
+		*path = joined;
+	}
+	free(dir);
+}
+
 int sbx_prog_resolve(const char *name, const char *path_env, const char *cwd, char **path,
 		     struct sbx_err *err)
 {
@@ -43,14 +64,13 @@ int sbx_prog_resolve(const char *name, const char *path_env, const char *cwd, ch
 	if (strchr(name, '/')) {
 		/* Absolute, so that a policy cwd other than the caller's does
 		 * not change which file runs. */
-		while (name[0] == '.' && name[1] == '/' && name[2])
-			name += 2 + strspn(name + 2, "/");
 		if (name[0] == '/')
 			*path = strdup(name);
 		else if (asprintf(path, "%s/%s", strcmp(cwd, "/") ? cwd : "", name) < 0)
 			*path = NULL;
 		if (!*path)
 			return sbx_fail(err, SBX_STEP_EXEC, ENOMEM, "%s", name);
+		canonical_dir(path);
 		return 0;
 	}
 	/* No PATH: the system's default search path, as execvp(3) uses. */
