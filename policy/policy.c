@@ -467,7 +467,7 @@ static int set_tmpfs(struct setting *st, const char *value)
 {
 	struct sbx_policy *pol = st->src->pol;
 	struct sbx_mount m = {.kind = SBX_MOUNT_TMPFS};
-	const char *colon = strrchr(value, ':'), *why;
+	const char *colon = strchr(value, ':'), *why; /* paths cannot hold ':' */
 	char *dst_text;
 
 	if (st->first)
@@ -1064,7 +1064,7 @@ int sbx_policy_load_text(struct sbx_policy *pol, const char *text, size_t len, c
 {
 	struct source src = {.pol = pol, .err = err};
 
-	src.file = remember_file(pol, name, err);
+	src.file = remember_file(pol, name ? name : "policy", err);
 	if (!src.file)
 		return -1;
 	return parse_text(&src, text, len);

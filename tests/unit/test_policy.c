@@ -606,6 +606,7 @@ static void test_bad_values(void)
 		{"[fs]\nrw = ~/x\n", "t.ini:2: [fs] rw: bad source in \"~/x\" ('~' is not expanded"},
 		{"[fs]\ntmpfs = tmp\n", "t.ini:2: [fs] tmpfs: bad destination in \"tmp\" (must be an absolute path"},
 		{"[fs]\ntmpfs = /tmp:64Q\n", "t.ini:2: [fs] tmpfs: bad size in \"/tmp:64Q\" (use a number with K, M or G)"},
+		{"[fs]\ntmpfs = /a:b:1M\n", "t.ini:2: [fs] tmpfs: bad size in \"/a:b:1M\""},
 		{"[fs]\ntmpfs = /\n", "t.ini:2: [fs] tmpfs: bad destination in \"/\""},
 		{"[fs]\nro = ./a /.\n", "t.ini:2: [fs] ro: bad source in \"./a /.\" (ends with a blank)"},
 		{"[fs]\nro = /a\x18" "b\n", "t.ini:2: [fs] ro: bad source in \"/a?b\" (a control character in the path)"},
