@@ -2,12 +2,11 @@
  * mounts: the new root, built from [fs] (mounts.h says what it guarantees).
  *
  * The order, top to bottom in sbx_mounts_build():
+ *   plan: the policy's ro / rw / tmpfs mounts, a new /proc, a minimal /dev
+ *     and the caller's working directory, sorted parents first;
  *   make every mount private, so nothing we do propagates to the host;
  *   make the new root, a tmpfs stacked on top of the old "/";
- *   the policy's ro / rw / tmpfs mounts, in the policy's order;
- *   a new /proc, a minimal /dev;
- *   the policy's mounts inside /proc or /dev (after them, so they land on top);
- *   the caller's working directory;
+ *   run the plan;
  *   the host's top-level symlinks into bound trees (/lib64 -> usr/lib64);
  *   pivot_root into the new root, detach the old one, make / read-only;
  *   the starting directory.
@@ -62,8 +61,19 @@ struct place {
 	enum place_kind kind;
 };
 
-/* The policy's mounts plus ours (/, /proc, /dev/shm, /dev/pts, cwd). */
-#define SBX_MOUNTS_MAX 256
+/* The policy's mounts, plus room for ours (/, /proc, /dev, /dev/shm,
+ * /dev/pts, cwd): fixed arrays, no allocation. */
+#define SBX_POLICY_MOUNTS_MAX 240
+#define SBX_MOUNTS_MAX (SBX_POLICY_MOUNTS_MAX + 16)
+
+/* One step of the plan: a policy mount, /proc, /dev or the caller's cwd. */
+enum op_kind { OP_POLICY, OP_PROC, OP_DEV, OP_CWD };
+
+struct op {
+	enum op_kind kind;
+	const char *dst;
+	const struct sbx_mount *m; /* OP_POLICY */
+};
 
 struct build {
 	const struct sbx_policy *pol;
@@ -72,6 +82,8 @@ struct build {
 	int dev;  /* the /dev directory, or -1 */
 	size_t n_places;
 	struct place places[SBX_MOUNTS_MAX];
+	size_t n_ops;
+	struct op ops[SBX_MOUNTS_MAX];
 };
 
 /* The /dev/shm size without [limits] memory: the kernel's default (half
@@ -106,6 +118,15 @@ static bool path_under(const char *path, const char *dir)
 	if (n == 1 && dir[0] == '/')
 		return true;
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Does the policy mount something on dst itself? */
+static bool policy_mounts_on(const struct sbx_policy *pol, const char *dst)
+{
+	for (size_t i = 0; i < pol->fs.n_mounts; i++)
+		if (strcmp(pol->fs.mounts[i].dst, dst) == 0)
+			return true;
+	return false;
 }
 
 /* The mount a path of the new root lies in: the deepest one above it, the
@@ -346,33 +367,6 @@ static int tmpfs_on(struct build *b, const char *dst, uint64_t size_bytes)
 	return fs_on(b, "tmpfs", dst, MS_NOSUID | MS_NODEV, data, PLACE_TMPFS);
 }
 
-/* Inside /proc or /dev, which are made after the first pass. */
-static bool inside_ours(const struct sbx_policy *pol, const char *dst)
-{
-	return (pol->fs.proc && path_under(dst, "/proc")) || (pol->fs.dev && path_under(dst, "/dev"));
-}
-
-/* The policy's mounts in its order: the ones inside /proc or /dev when late. */
-static int policy_mounts(struct build *b, bool late)
-{
-	const struct sbx_policy *pol = b->pol;
-
-	for (size_t i = 0; i < pol->fs.n_mounts; i++) {
-		const struct sbx_mount *m = &pol->fs.mounts[i];
-		int r;
-
-		if (inside_ours(pol, m->dst) != late)
-			continue;
-		if (m->kind == SBX_MOUNT_TMPFS)
-			r = tmpfs_on(b, m->dst, m->size_bytes);
-		else
-			r = bind_tree(b, m->src, m->dst, m->kind == SBX_MOUNT_RO, m->optional);
-		if (r < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /*
  * Make the new root: a tmpfs stacked on the old "/" (see the top). Made
  * with fsmount(2), since its descriptor is the only way to reach it.
@@ -408,8 +402,6 @@ static int make_root(struct build *b)
 
 static int make_proc(struct build *b)
 {
-	if (!b->pol->fs.proc)
-		return 0;
 	/* A procfs shows the PID namespace of its mounter: ours. The kernel
 	 * lets a user namespace mount one only with these flags at least, as
 	 * the host's (mount_too_revealing()). */
@@ -424,28 +416,13 @@ static int dev_link(struct build *b, const char *target, const char *name)
 	return 0;
 }
 
-/*
- * A minimal /dev: a directory of the root tmpfs (so read-only with it, and
- * nosuid, nodev: the nodes bound in it are separate mounts with the host's
- * flags, so they work), holding the usual character devices, /dev/shm, a
- * private devpts for pseudo-terminals, and the fd links.
- */
-static int make_dev(struct build *b)
+/* mknod(2) is refused in a user namespace: bind the host's nodes. The
+ * binds keep the host mount's flags, so the nodes work. */
+static int dev_nodes(struct build *b)
 {
 	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	uint64_t shm_bytes = b->pol->limits.memory_bytes ? b->pol->limits.memory_bytes
-							 : SHM_DEFAULT_BYTES;
-	char host[32], data[64];
+	char host[32];
 
-	if (!b->pol->fs.dev)
-		return 0;
-	if (mkdirat(b->root, "dev", 0755) < 0 && errno != EEXIST)
-		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mkdir /dev");
-	b->dev = open_beneath(b->root, "dev");
-	if (b->dev < 0 || fchdir(b->dev) < 0)
-		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "open /dev");
-
-	/* mknod(2) is refused in a user namespace: bind the host's nodes. */
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
 		snprintf(host, sizeof(host), "/dev/%s", nodes[i]);
 		if (mknodat(b->dev, nodes[i], S_IFREG | 0644, 0) < 0 && errno != EEXIST)
@@ -459,34 +436,63 @@ static int make_dev(struct build *b)
 			return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "bind %s on %s", host, host);
 		}
 	}
+	return 0;
+}
 
-	/* /dev/shm: POSIX shared memory. Bounded by [limits] memory even
-	 * where no memory cgroup can be made. */
-	if (shm_bytes)
-		snprintf(data, sizeof(data), "mode=1777,size=%llu", (unsigned long long)shm_bytes);
+/* /dev/shm, POSIX shared memory: bounded by [limits] memory even where no
+ * memory cgroup can be made. */
+static int dev_shm(struct build *b)
+{
+	uint64_t bytes = b->pol->limits.memory_bytes ? b->pol->limits.memory_bytes
+						     : SHM_DEFAULT_BYTES;
+	char data[64];
+
+	if (bytes)
+		snprintf(data, sizeof(data), "mode=1777,size=%llu", (unsigned long long)bytes);
 	else
 		snprintf(data, sizeof(data), "mode=1777");
 	if (mkdirat(b->dev, "shm", 0755) < 0 ||
 	    mount("tmpfs", "shm", "tmpfs", MS_NOSUID | MS_NODEV, data) < 0)
 		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "tmpfs on /dev/shm (%s)", data);
-	if (place(b, "/dev/shm", NULL, PLACE_TMPFS) < 0)
-		return -1;
+	return place(b, "/dev/shm", NULL, PLACE_TMPFS);
+}
 
-	/* devpts may be mounted in a user namespace and always makes a new
-	 * instance (Linux 4.7); its nodes need no nodev. ptmxmode: its ptmx,
-	 * which /dev/ptmx points at, is 0000 by default. No gid=: the tty
-	 * group is not mapped. */
+/*
+ * /dev/pts: devpts may be mounted in a user namespace and always makes a
+ * new instance (Linux 4.7); its nodes need no nodev. ptmxmode: its ptmx,
+ * which /dev/ptmx points at, is 0000 by default. No gid=: the tty group
+ * is not mapped. The contract promises no pseudo-terminals: where the
+ * kernel refuses a devpts, /dev simply has none.
+ */
+static int dev_pts(struct build *b)
+{
 	if (mkdirat(b->dev, "pts", 0755) < 0)
 		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mkdir /dev/pts");
-	if (mount("devpts", "pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666,mode=0620") == 0) {
-		if (place(b, "/dev/pts", NULL, PLACE_OTHER) < 0 || dev_link(b, "pts/ptmx", "ptmx") < 0)
-			return -1;
-	} else {
-		/* The contract promises no pseudo-terminals: where the kernel
-		 * refuses a devpts, /dev simply has none. */
+	if (mount("devpts", "pts", "devpts", MS_NOSUID | MS_NOEXEC, "ptmxmode=0666,mode=0620") < 0) {
 		unlinkat(b->dev, "pts", AT_REMOVEDIR);
+		return 0;
 	}
+	if (place(b, "/dev/pts", NULL, PLACE_OTHER) < 0)
+		return -1;
+	return dev_link(b, "pts/ptmx", "ptmx");
+}
 
+/*
+ * A minimal /dev: a directory of the root tmpfs (so read-only with it, and
+ * nosuid, nodev), holding the usual character devices, /dev/shm (unless
+ * the policy mounts its own), pseudo-terminals, and the fd links.
+ */
+static int make_dev(struct build *b)
+{
+	if (mkdirat(b->root, "dev", 0755) < 0 && errno != EEXIST)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mkdir /dev");
+	b->dev = open_beneath(b->root, "dev");
+	/* The mounts below are on names relative to /dev. */
+	if (b->dev < 0 || fchdir(b->dev) < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "open /dev");
+	if (dev_nodes(b) < 0 || (!policy_mounts_on(b->pol, "/dev/shm") && dev_shm(b) < 0) ||
+	    dev_pts(b) < 0)
+		return -1;
 	if (dev_link(b, "/proc/self/fd", "fd") < 0 ||
 	    dev_link(b, "/proc/self/fd/0", "stdin") < 0 ||
 	    dev_link(b, "/proc/self/fd/1", "stdout") < 0 ||
@@ -507,29 +513,114 @@ static bool shows_itself(const struct place *p, const char *path)
 }
 
 /*
- * The caller's working directory at the same path, per bind_cwd. When a
- * bind of the policy already shows it there, as writable as asked or more,
- * it is left alone. "/" is never bound: the whole host, its /proc included,
- * is never what "the caller's directory" means. Starting there then
- * starts in the jail's own directory of that name, or fails.
+ * The caller's working directory at the same path, read-only or not per
+ * bind_cwd. Left alone when a bind already shows it there, as writable as
+ * asked or more.
  */
 static int bind_caller_cwd(struct build *b)
 {
 	const struct sbx_policy *pol = b->pol;
 	const char *cwd = pol->caller_cwd;
-	const struct place *in;
+	const struct place *in = deepest(b, cwd);
 
-	if (pol->sandbox.bind_cwd == SBX_BIND_CWD_NO || !cwd || cwd[0] != '/' || cwd[1] == '\0')
-		return 0;
-	/* Nor the host's /proc or /dev over the jail's own. */
-	if (inside_ours(pol, cwd))
-		return 0;
-	in = deepest(b, cwd);
-	if ((in->kind == PLACE_RW || (in->kind == PLACE_RO &&
-				      pol->sandbox.bind_cwd == SBX_BIND_CWD_RO)) &&
+	if ((in->kind == PLACE_RW ||
+	     (in->kind == PLACE_RO && pol->sandbox.bind_cwd == SBX_BIND_CWD_RO)) &&
 	    shows_itself(in, cwd))
 		return 0;
 	return bind_tree(b, cwd, cwd, pol->sandbox.bind_cwd == SBX_BIND_CWD_RO, false);
+}
+
+/* Components in a normalised absolute path: "/" 0, "/a/b" 2. */
+static size_t depth(const char *path)
+{
+	size_t n = 0;
+
+	for (const char *p = path; *p; p++)
+		if (*p == '/' && p[1] && p[1] != '/')
+			n++;
+	return n;
+}
+
+/*
+ * Should the caller's cwd get a bind of its own? Not "/" (the whole host,
+ * its /proc included, is never what "the caller's directory" means), nor
+ * inside the jail's own /proc or /dev, nor where the policy mounts
+ * something itself: an explicit mount wins over the implicit one.
+ */
+static bool cwd_wanted(const struct sbx_policy *pol)
+{
+	const char *cwd = pol->caller_cwd;
+
+	if (pol->sandbox.bind_cwd == SBX_BIND_CWD_NO || !cwd || cwd[0] != '/' || !depth(cwd))
+		return false;
+	if ((pol->fs.proc && path_under(cwd, "/proc")) || (pol->fs.dev && path_under(cwd, "/dev")))
+		return false;
+	return !policy_mounts_on(pol, cwd);
+}
+
+/*
+ * Everything mounted on the new root, parents first: sorted by depth
+ * (stable, so the policy's order holds among equals), a mount inside
+ * another always lands on top of it, whatever order the policy lists them
+ * in: tmpfs /tmp, then the caller's /tmp/work, then its ./out on
+ * /tmp/work/out; /dev, then a policy's tmpfs on /dev/shm.
+ */
+static int plan(struct build *b)
+{
+	const struct sbx_policy *pol = b->pol;
+	size_t n = 0;
+
+	if (pol->fs.n_mounts > SBX_POLICY_MOUNTS_MAX)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, E2BIG, "[fs] has %zu mounts: at most %d",
+				pol->fs.n_mounts, SBX_POLICY_MOUNTS_MAX);
+	for (size_t i = 0; i < pol->fs.n_mounts; i++)
+		b->ops[n++] = (struct op){ OP_POLICY, pol->fs.mounts[i].dst, &pol->fs.mounts[i] };
+	if (pol->fs.proc)
+		b->ops[n++] = (struct op){ OP_PROC, "/proc", NULL };
+	if (pol->fs.dev)
+		b->ops[n++] = (struct op){ OP_DEV, "/dev", NULL };
+	if (cwd_wanted(pol))
+		b->ops[n++] = (struct op){ OP_CWD, pol->caller_cwd, NULL };
+	for (size_t i = 1; i < n; i++) {
+		struct op o = b->ops[i];
+		size_t d = depth(o.dst), j = i;
+		for (; j > 0 && depth(b->ops[j - 1].dst) > d; j--)
+			b->ops[j] = b->ops[j - 1];
+		b->ops[j] = o;
+	}
+	b->n_ops = n;
+	return 0;
+}
+
+static int run_plan(struct build *b)
+{
+	for (size_t i = 0; i < b->n_ops; i++) {
+		const struct op *o = &b->ops[i];
+		const struct sbx_mount *m = o->m;
+		int r;
+
+		switch (o->kind) {
+		case OP_POLICY:
+			if (m->kind == SBX_MOUNT_TMPFS)
+				r = tmpfs_on(b, m->dst, m->size_bytes);
+			else
+				r = bind_tree(b, m->src, m->dst, m->kind == SBX_MOUNT_RO,
+					      m->optional);
+			break;
+		case OP_PROC:
+			r = make_proc(b);
+			break;
+		case OP_DEV:
+			r = make_dev(b);
+			break;
+		default:
+			r = bind_caller_cwd(b);
+			break;
+		}
+		if (r < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /*
@@ -619,17 +710,12 @@ int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
 	b.root = -1;
 	b.dev = -1;
 	b.n_places = 0;
-	r = make_root(&b);
+	b.n_ops = 0;
+	r = plan(&b);
 	if (r == 0)
-		r = policy_mounts(&b, false);
+		r = make_root(&b);
 	if (r == 0)
-		r = make_proc(&b);
-	if (r == 0)
-		r = make_dev(&b);
-	if (r == 0)
-		r = policy_mounts(&b, true);
-	if (r == 0)
-		r = bind_caller_cwd(&b);
+		r = run_plan(&b);
 	if (r == 0)
 		r = top_links(&b);
 	if (r == 0)

@@ -606,6 +606,45 @@ static void scenario_cwd_in_bind(void)
 	      "mounts/%s/cwd under ro /usr: shown by /usr, not bound again", run_name);
 }
 
+/* Mounts inside others land on top whatever the policy's order: the
+ * caller's /tmp/.../cwd on the tmpfs /tmp, its ./out on the cwd. */
+static void scenario_nested(void)
+{
+	struct test_policy t;
+	char out[PATH_MAX + 8];
+
+	policy_base(&t);
+	hpath(t.cwd, sizeof(t.cwd), "cwd");
+	snprintf(out, sizeof(out), "%s/out", t.cwd);
+	add(&t, SBX_MOUNT_RW, out, out); /* listed before its parents */
+	add(&t, SBX_MOUNT_RO, "/usr", "/usr");
+	add_tmpfs(&t, "/tmp", 0);
+	t.pol.sandbox.bind_cwd = SBX_BIND_CWD_RO;
+	t.pol.caller_cwd = t.cwd;
+	if (!build_ok("nested", &t))
+		return;
+	CHECK(file_is("x", "caller") && create_errno("new") == EROFS,
+	      "mounts/%s/nested: cwd shown read-only on the tmpfs /tmp", run_name);
+	CHECK(write_file("out/nested", "nested") == 0, "mounts/%s/nested: ./out writable on the cwd",
+	      run_name);
+	CHECK(create_errno("/tmp/new") == 0, "mounts/%s/nested: /tmp writable", run_name);
+}
+
+/* A cwd the policy mounts itself: the explicit mount wins. */
+static void scenario_cwd_is_tmpfs(void)
+{
+	struct test_policy t;
+	char buf[PATH_MAX];
+
+	policy_default(&t);
+	t.pol.caller_cwd = (char *)"/tmp";
+	if (!build_ok("cwd-is-tmpfs", &t))
+		return;
+	CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, "/tmp") == 0 && create_errno("new") == 0 &&
+		      absent(host),
+	      "mounts/%s/cwd /tmp with tmpfs /tmp: the fresh tmpfs, writable", run_name);
+}
+
 /* --- one run (as root, or as nobody) ----------------------------------- */
 
 static void host_setup(void)
@@ -630,6 +669,8 @@ static void host_setup(void)
 	mkdir(p, 0755);
 	hpath(p, sizeof(p), "cwd/x");
 	write_file(p, "caller");
+	hpath(p, sizeof(p), "cwd/out");
+	mkdir(p, 0755);
 	hpath(p, sizeof(p), "outside");
 	mkdir(p, 0755);
 	hpath(p, sizeof(p), "esc");
@@ -669,6 +710,10 @@ static void run_all(void)
 	hpath(p, sizeof(p), "cwd/rwfile");
 	CHECK(file_is(p, "rw"), "mounts/%s/bind_cwd = rw: the host sees the write", run_name);
 	in_jail_ns(scenario_cwd_in_bind);
+	in_jail_ns(scenario_nested);
+	hpath(p, sizeof(p), "cwd/out/nested");
+	CHECK(file_is(p, "nested"), "mounts/%s/nested: the host sees the write", run_name);
+	in_jail_ns(scenario_cwd_is_tmpfs);
 
 	nftw(host, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
