@@ -282,6 +282,8 @@ static int source_fail(struct build *b, int e, const char *what, const char *src
 			 "the jail reaches host files as its outside user (nobody for a root "
 			 "caller): %s and every directory above it must be searchable by it",
 			 src);
+	else if (e == ENOSYS)
+		sbx_hint(b->err, "open_tree(2) needs Linux 5.2");
 	return -1;
 }
 
@@ -309,7 +311,10 @@ static int bind_tree(struct build *b, const char *src, const char *dst, bool ro,
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
 		e = errno;
 		close(tree);
-		return sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s: mount_setattr", what);
+		sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s: mount_setattr", what);
+		if (e == ENOSYS)
+			sbx_hint(b->err, "mount_setattr(2) needs Linux 5.12");
+		return -1;
 	}
 	if (mount_point(b, dst, tree, what, &t) < 0) {
 		close(tree);
@@ -666,8 +671,14 @@ static int enter_root(struct build *b)
 
 	if (fchdir(b->root) < 0)
 		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "enter the new root");
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "pivot_root to the new root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		int e = errno;
+		sbx_fail(b->err, SBX_STEP_MOUNT, e, "pivot_root to the new root");
+		if (e == EINVAL)
+			sbx_hint(b->err, "the host's / may be the initial ramfs, which "
+					 "pivot_root(2) cannot leave");
+		return -1;
+	}
 	if (umount2(".", MNT_DETACH) < 0)
 		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "detach the old root");
 	if (mount_setattr(b->root, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
