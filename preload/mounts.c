@@ -402,7 +402,7 @@ static int make_root(struct build *b)
 	close(fs);
 	if (move_mount(b->root, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "tmpfs on / (the new root)");
-	return place(b, "/", NULL, PLACE_TMPFS);
+	return 0;
 }
 
 static int make_proc(struct build *b)
@@ -720,7 +720,9 @@ int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
 	b.err = err;
 	b.root = -1;
 	b.dev = -1;
-	b.n_places = 0;
+	/* places[0] is always the root tmpfs. */
+	b.places[0] = (struct place){ .dst = "/", .src = NULL, .kind = PLACE_TMPFS };
+	b.n_places = 1;
 	b.n_ops = 0;
 	r = plan(&b);
 	if (r == 0)
