@@ -61,10 +61,12 @@ struct place {
 	enum place_kind kind;
 };
 
-/* The policy's mounts, plus room for ours (/, /proc, /dev, /dev/shm,
- * /dev/pts, cwd): fixed arrays, no allocation. */
-#define SBX_POLICY_MOUNTS_MAX 240
-#define SBX_MOUNTS_MAX (SBX_POLICY_MOUNTS_MAX + 16)
+/* The policy's mounts at most; the arrays below live on the stack, sized
+ * for the policy's mounts plus ours (/, /proc, /dev, /dev/shm, /dev/pts,
+ * cwd): no allocation, and no more pages touched than needed (each one is
+ * a copy-on-write fault in the freshly cloned init). */
+#define SBX_POLICY_MOUNTS_MAX 1024
+#define SBX_OUR_MOUNTS 8
 
 /* One step of the plan: a policy mount, /proc, /dev or the caller's cwd. */
 enum op_kind { OP_POLICY, OP_PROC, OP_DEV, OP_CWD };
@@ -80,10 +82,10 @@ struct build {
 	struct sbx_err *err;
 	int root; /* the new root tmpfs, from fsmount(2) */
 	int dev;  /* the /dev directory, or -1 */
-	size_t n_places;
-	struct place places[SBX_MOUNTS_MAX];
+	size_t n_places, max_places;
+	struct place *places;
 	size_t n_ops;
-	struct op ops[SBX_MOUNTS_MAX];
+	struct op *ops;
 };
 
 /* The /dev/shm size without [limits] memory: the kernel's default (half
@@ -145,9 +147,9 @@ static const struct place *deepest(const struct build *b, const char *path)
 
 static int place(struct build *b, const char *dst, const char *src, enum place_kind kind)
 {
-	if (b->n_places == SBX_MOUNTS_MAX)
-		return sbx_fail(b->err, SBX_STEP_MOUNT, E2BIG, "mount on %s: more than %d mounts",
-				dst, SBX_MOUNTS_MAX);
+	if (b->n_places == b->max_places)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, E2BIG, "mount on %s: more than %zu mounts",
+				dst, b->max_places);
 	b->places[b->n_places++] = (struct place){ .dst = dst, .src = src, .kind = kind };
 	return 0;
 }
@@ -575,9 +577,6 @@ static int plan(struct build *b)
 	const struct sbx_policy *pol = b->pol;
 	size_t n = 0;
 
-	if (pol->fs.n_mounts > SBX_POLICY_MOUNTS_MAX)
-		return sbx_fail(b->err, SBX_STEP_MOUNT, E2BIG, "[fs] has %zu mounts: at most %d",
-				pol->fs.n_mounts, SBX_POLICY_MOUNTS_MAX);
 	for (size_t i = 0; i < pol->fs.n_mounts; i++)
 		b->ops[n++] = (struct op){ OP_POLICY, pol->fs.mounts[i].dst, &pol->fs.mounts[i] };
 	if (pol->fs.proc)
@@ -715,11 +714,20 @@ int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
 	 * refuses [fs] keys then); only the starting directory applies. */
 	if (!pol->ns.mount)
 		return start_dir(pol, err);
+	if (pol->fs.n_mounts > SBX_POLICY_MOUNTS_MAX)
+		return sbx_fail(err, SBX_STEP_MOUNT, E2BIG, "[fs] has %zu mounts: at most %d",
+				pol->fs.n_mounts, SBX_POLICY_MOUNTS_MAX);
+
+	struct place places[pol->fs.n_mounts + SBX_OUR_MOUNTS];
+	struct op ops[pol->fs.n_mounts + SBX_OUR_MOUNTS];
 
 	b.pol = pol;
 	b.err = err;
 	b.root = -1;
 	b.dev = -1;
+	b.places = places;
+	b.max_places = sizeof(places) / sizeof(places[0]);
+	b.ops = ops;
 	/* places[0] is always the root tmpfs. */
 	b.places[0] = (struct place){ .dst = "/", .src = NULL, .kind = PLACE_TMPFS };
 	b.n_places = 1;
