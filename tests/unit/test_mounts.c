@@ -645,6 +645,34 @@ static void scenario_cwd_is_tmpfs(void)
 	      "mounts/%s/cwd /tmp with tmpfs /tmp: the fresh tmpfs, writable", run_name);
 }
 
+/* The shipped default policy, parsed: python runs from the caller's cwd. */
+static void scenario_shipped(void)
+{
+	struct sbx_policy pol;
+	struct sbx_err err;
+	char cwd[PATH_MAX], out[64], buf[PATH_MAX];
+	char *print1[] = { PY, "-c", "print(1)", NULL };
+	int r;
+
+	hpath(cwd, sizeof(cwd), "cwd");
+	memset(&pol, 0, sizeof(pol));
+	memset(&err, 0, sizeof(err));
+	r = sbx_policy_defaults(&pol, cwd, &err);
+	if (r == 0)
+		r = sbx_policy_finish(&pol, &err);
+	if (r == 0)
+		r = sbx_mounts_build(&pol, &err);
+	if (r < 0) {
+		CHECK(0, "mounts/%s/shipped: build: %s: %s", run_name, err.detail,
+		      strerror(err.errnum));
+		return;
+	}
+	CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, cwd) == 0 && file_is("x", "caller") &&
+		      run_capture(print1, out, sizeof(out)) == 0 && strcmp(out, "1\n") == 0,
+	      "mounts/%s/shipped: python runs in the caller's cwd", run_name);
+	sbx_policy_free(&pol);
+}
+
 /* --- one run (as root, or as nobody) ----------------------------------- */
 
 static void host_setup(void)
@@ -693,6 +721,7 @@ static void run_all(void)
 	CHECK(file_is(p, "from the jail"), "mounts/%s/rw bind: the host sees the write", run_name);
 
 	in_jail_ns(scenario_default);
+	in_jail_ns(scenario_shipped);
 	in_jail_ns(scenario_missing);
 	in_jail_ns(scenario_symlink_through);
 	in_jail_ns(scenario_symlink_last);
