@@ -66,6 +66,13 @@ int sbx_rec_recv(int sock, struct sbx_rec *rec, int *fd, pid_t *sender)
 	do
 		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
+	/* A peer that closes with records of ours unread makes the kernel
+	 * report ECONNRESET once, ahead of what that peer sent us before it
+	 * went: read on, or its last words (an error line) would be lost. */
+	if (n < 0 && errno == ECONNRESET)
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == ECONNRESET))
+		return 0;
 	if (n < 0)
 		return -1;
 	if (n == 0)
