@@ -745,8 +745,9 @@ static void check_program_file(const char *shown, const char *path, int depth)
 			    shown, machine_name(info.machine), so);
 		} else if (!strstr(info.interp, "ld-linux")) {
 			say(WARN, "program", "%s: dynamic, but its loader %s is not glibc's: %s (built for "
-					     "glibc) will not load, and a failed preload runs the program "
-					     "unjailed; fix: run it with sbx",
+					     "glibc) cannot load into it (musl's loader then refuses to run "
+					     "the program, status 127; another may run it unjailed); fix: run "
+					     "it with sbx",
 			    shown, info.interp, so);
 		} else {
 			say(OK, "program", "%s: dynamic ELF (loader %s): LD_PRELOAD=%s reaches it; so does sbx",
