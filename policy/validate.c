@@ -81,14 +81,6 @@ static int check_net(struct sbx_policy *pol, struct sbx_err *err)
 	return 0;
 }
 
-/* Is path strictly below dir? ("/a/b" is below "/a", "/ab" is not.) */
-static bool path_under(const char *path, const char *dir)
-{
-	size_t len = strlen(dir);
-
-	return strncmp(path, dir, len) == 0 && path[len] == '/';
-}
-
 static int check_fs(struct sbx_policy *pol, struct sbx_err *err)
 {
 	static const char *const fs_keys[] = {"fs.root_size", "fs.ro", "fs.rw",
@@ -140,13 +132,8 @@ static int check_fs(struct sbx_policy *pol, struct sbx_err *err)
 						      "the built-in list of that key only");
 				return -1;
 			}
-			/* Mounts are made in the order listed: a later mount on
-			 * /x would hide an earlier one on /x/y. */
-			if (path_under(first->dst, m->dst))
-				return sbx_fail(err, SBX_STEP_POLICY, 0,
-						"%s: [fs] the mount on %s would hide the earlier mount on "
-						"%s (%s): list it first",
-						a, m->dst, first->dst, b);
+			/* A mount inside another (/tmp/d in /tmp) is fine in any
+			 * order: the mount step makes parents first. */
 		}
 	}
 	return 0;
