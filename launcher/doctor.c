@@ -393,7 +393,8 @@ static void check_cgroup(const struct sbx_policy *pol)
 		else
 			say(WARN, "cgroup-memory",
 			    "no memory cgroup (%s): memory = %s falls back to RLIMIT_AS per process "
-			    "(address space, not resident memory; not the whole jail); %s",
+			    "(address space, not resident memory, and not the whole jail: Go and "
+			    "JVM programs reserve 1G or more at start); %s",
 			    cg.why_not, pol->limits.memory_text, fix);
 	}
 	if (pol->limits.processes) {

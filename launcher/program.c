@@ -154,7 +154,9 @@ static void inspect_elf(int fd, const unsigned char *head, size_t n, struct sbx_
 			for (ssize_t off = 0; got > 0 && off + 12 <= got;) {
 				Elf64_Nhdr nh;
 				memcpy(&nh, note + off, sizeof(nh));
-				if (nh.n_namesz == 3 && off + 16 <= got && memcmp(note + off + 12, "Go", 3) == 0)
+				/* The owner is "Go", NUL-padded: namesz 3 or 4. */
+				if ((nh.n_namesz == 3 || nh.n_namesz == 4) && off + 16 <= got &&
+				    memcmp(note + off + 12, "Go", 3) == 0)
 					info->go = true;
 				off += 12 + ((nh.n_namesz + 3) & ~3u) + ((nh.n_descsz + 3) & ~3u);
 			}

@@ -218,6 +218,76 @@ for who in root nobody; do
 		pass "$who/not-on-path" || fail "$who/not-on-path" "$(why)"
 done
 
+# Other static and foreign-loader programs, where their toolchains are
+# installed (Go, musl): sbx jails them all; LD_PRELOAD reaches none.
+others=()
+if command -v go > /dev/null; then
+	if (cd "$T" && HOME=$T GOCACHE=$T/gocache GOPATH=$T/gopath CGO_ENABLED=0 \
+		go build -o "$W/go_probe" "$TOP/tests/helpers/static_go_probe.go") > "$T/err" 2>&1; then
+		others+=(go_probe)
+	else
+		fail "go-build" "$(err | head -3)"
+	fi
+else
+	skip "go" "no Go toolchain"
+fi
+if command -v musl-gcc > /dev/null; then
+	musl-gcc -O1 -static -o "$W/musl_static_probe" "$TOP/tests/helpers/static_probe.c" &&
+		musl-gcc -O1 -o "$W/musl_dynamic_probe" "$TOP/tests/helpers/static_probe.c" &&
+		others+=(musl_static_probe musl_dynamic_probe) || fail "musl-build" "musl-gcc failed"
+else
+	skip "musl" "no musl-gcc"
+fi
+chmod -R a+rX "$W"
+rm -rf "$T/gocache" "$T/gopath"
+for prog in "${others[@]}"; do
+	for who in root nobody; do
+		# Where no memory cgroup can be made (nobody here), memory falls
+		# back to RLIMIT_AS, and Go's runtime reserves more address space
+		# at start than the default 256M: give it 1G.
+		mem=()
+		[ $prog = go_probe ] && mem=(-s limits.memory=1G)
+		sbx_run $who -- "${mem[@]}" "./$prog"
+		[ $rc = 0 ] && [ "$(out)" = "$jailed_line" ] && pass "$who/$prog-jailed-by-sbx" ||
+			fail "$who/$prog-jailed-by-sbx" "$(why)"
+	done
+	# The control: under LD_PRELOAD it is not jailed (static), or does not
+	# run at all (musl's loader cannot load a glibc library: status 127).
+	bare_run root LD_PRELOAD=$SO -- "./$prog"
+	case "$prog:$rc:$(out)" in
+	musl_dynamic_probe:127:) pass "root/$prog-under-ld-preload-does-not-run" ;;
+	*:0:*"seccomp=0 nnp=0"*"shadow=yes") pass "root/$prog-under-ld-preload-is-not-jailed" ;;
+	*) fail "root/$prog-under-ld-preload" "$(why)" ;;
+	esac
+	sbx_run root -- doctor "./$prog"
+	grep -q "^warn program: ./$prog: .*run it with sbx" "$T/out" && pass "root/doctor-$prog" ||
+		fail "root/doctor-$prog" "$(grep program: "$T/out")"
+done
+
+# The man pages render (scdoc Markdown -> roff -> man -l).
+if command -v scdoc > /dev/null && command -v man > /dev/null; then
+	for page in "$TOP"/docs/*.scd; do
+		name=$(basename "$page" .scd)
+		if scdoc < "$page" > "$T/$name" 2> "$T/err" &&
+			MANWIDTH=80 man -l "$T/$name" 2> /dev/null | grep -q '^NAME'; then
+			pass "man-$name"
+		else
+			fail "man-$name" "$(err | head -3)"
+		fi
+	done
+	# Every option of sbx --help is in sbx(1).
+	missing=$("$T/sbx" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' |
+		while read -r opt; do grep -qE -- "(\*|, )$opt\b" "$TOP/docs/sbx.1.scd" || echo "$opt"; done)
+	[ -z "$missing" ] && pass "man-covers-options" || fail "man-covers-options" "$missing"
+else
+	skip "man" "no scdoc or man"
+fi
+
+# doctor fails (status 1) on a program that does not exist.
+sbx_run root -- doctor /nonexistent-sbx-program
+[ $rc = 1 ] && grep -q '^fail program: /nonexistent-sbx-program: No such file or directory' "$T/out" &&
+	pass "root/doctor-fail-status" || fail "root/doctor-fail-status" "$(why)"
+
 # --report FILE is [sandbox] report for this run.
 rm -f "$W/r.json"
 sbx_run root -- --report r.json /bin/sh -c 'exit 3'
