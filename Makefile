@@ -75,7 +75,16 @@ $(BUILD)/man/%: docs/%.scd
 
 man: $(MANS)
 
-sbx-evald: $(EVALD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libsbx.a
+# sbx-evald compiles in its jail runner and its default jail policy.
+$(BUILD)/evald/embedded.c: evald/runner.py evald/evald-policy.ini scripts/embed.sh
+	@mkdir -p $(dir $@)
+	{ sh scripts/embed.sh evald_runner_py < evald/runner.py && \
+	  sh scripts/embed.sh evald_policy_ini < evald/evald-policy.ini; } > $@
+
+$(BUILD)/evald/embedded.o: $(BUILD)/evald/embedded.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+sbx-evald: $(EVALD_SRC:%.c=$(BUILD)/%.o) $(BUILD)/evald/embedded.o $(BUILD)/libsbx.a
 	$(CC) -pie -Wl,-z,now -Wl,-z,relro -o $@ $^ $(LIBS) -lmicrohttpd -lpthread
 
 # Small C programs the integration tests run under the jail.

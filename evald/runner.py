@@ -1,0 +1,169 @@
+# sbx-evald-runner: what each jail of sbx-evald runs, as `python3 -u -B -c <this>`.
+#
+# It does Python's startup (site, the user base, the modules below) before
+# any request exists, says so with one marker line, then blocks on stdin for
+# the one request it will ever serve: {"args": [...]} followed by EOF. The
+# service has already written the request's files into the home directory
+# (our cwd). Then it runs the code as `python3 ARGS...` would, in a fresh
+# __main__, and exits with the code's status. The jail is then destroyed:
+# nothing of this process reaches another request. _RUNNER keeps our own
+# module (and so our globals) alive once __main__ is the program's.
+import os
+import sys
+
+
+def _serve():
+    import json
+
+    os.write(1, b"\x1esbx-evald-ready\n")
+    chunks = []
+    while True:
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    if not chunks:
+        # The service closed our stdin without a request: the pool shrinks.
+        os._exit(0)
+    args = json.loads(b"".join(chunks))["args"]
+    # The code gets an empty stdin, as under the cold path.
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    return args
+
+
+def _fallback(args):
+    # Options the runner does not interpret (-X, -W, -i, ...): let python do it.
+    os.execv(sys.executable, [sys.executable, "-u", "-B"] + args)
+
+
+def _fresh_main():
+    import types
+
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = __builtins__
+    sys.modules["__main__"] = main
+    return main
+
+
+def _strip(tb):
+    # Frames of this runner and of runpy are ours, not the program's.
+    import runpy
+
+    ours = (globals(), runpy.__dict__)
+    while tb is not None and any(tb.tb_frame.f_globals is g for g in ours):
+        tb = tb.tb_next
+    return tb
+
+
+def _run(args):
+    if args[0] == "-c" and len(args) >= 2:
+        sys.argv = ["-c"] + args[2:]
+        sys.path[0] = ""
+        main = _fresh_main()
+        code = compile(args[1], "<string>", "exec")
+        exec(code, main.__dict__)
+    elif args[0] == "-m" and len(args) >= 2:
+        import runpy
+
+        sys.argv = ["-m"] + args[2:]
+        sys.path[0] = os.getcwd()
+        runpy._run_module_as_main(args[1], alter_argv=True)
+    elif args[0] != "-" and not args[0].startswith("-"):
+        path = os.path.abspath(args[0])
+        sys.argv = list(args)
+        if os.path.isdir(path) or not os.path.isfile(path):
+            # A directory or zip with __main__.py, or a missing file: python's own words.
+            if not os.path.exists(path):
+                sys.stderr.write(
+                    "%s: can't open file %r: [Errno 2] No such file or directory\n"
+                    % (sys.executable, path)
+                )
+                sys.exit(2)
+            import runpy
+
+            sys.path[0] = path
+            runpy.run_path(path, run_name="__main__")
+        else:
+            sys.path[0] = os.path.dirname(os.path.realpath(path))
+            with open(path, "rb") as f:
+                source = f.read()
+            main = _fresh_main()
+            main.__dict__["__file__"] = path
+            main.__dict__["__cached__"] = None
+            code = compile(source, path, "exec")
+            exec(code, main.__dict__)
+    else:
+        _fallback(args)
+
+
+def _exit_code(e):
+    # What python makes of SystemExit(code) (Python/pythonrun.c).
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _finish(status, main):
+    # What the interpreter's shutdown does that a program can see: wait for
+    # its threads, run its atexit functions, let its __main__ objects go
+    # (an open file is flushed and closed), flush stdout and stderr. The rest
+    # of Py_Finalize (tearing every module down, a few ms) serves no one: the
+    # jail is destroyed next, so end here.
+    try:
+        if "threading" in sys.modules:
+            sys.modules["threading"]._shutdown()
+    except BaseException:
+        pass
+    import atexit
+
+    atexit._run_exitfuncs()
+    if main is not None:
+        try:
+            main.__dict__.clear()
+        except BaseException:
+            pass
+    import gc
+
+    gc.collect()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            # Python exits 120 when it cannot flush stdout at exit.
+            status = status or 120
+    os._exit(status)
+
+
+def _main():
+    args = _serve()
+    status = 0
+    try:
+        _run(args)
+    except SystemExit as e:
+        status = _exit_code(e)
+    except BaseException as e:
+        tb = _strip(e.__traceback__)
+        # The default hook prints e.__traceback__ when set: strip it there too.
+        e.__traceback__ = tb
+        sys.excepthook(type(e), e, tb)
+        if isinstance(e, KeyboardInterrupt):
+            import signal
+
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+        status = 1
+    main = sys.modules.get("__main__")
+    _finish(status, main if main is not _RUNNER else None)
+
+
+_RUNNER = sys.modules["__main__"]
+_main()
