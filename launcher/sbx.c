@@ -244,8 +244,9 @@ __attribute__((noreturn)) static void run(const struct sbx_policy *pol, const st
 
 int main(int argc, char **argv)
 {
+	/* Static: both live until the process ends or becomes the program. */
 	static struct sbx_policy pol;
-	struct cmdline cl;
+	static struct cmdline cl;
 	struct sbx_err err;
 	char cwd[PATH_MAX];
 
