@@ -650,12 +650,15 @@ static int try_jail(int out, void *arg)
 
 static void check_jail(const struct sbx_policy *pol)
 {
-	struct jail_probe jp = {.pol = pol, .program = "/bin/true"};
+	/* The policy as it is, less its report: a check is not a run. */
+	struct sbx_policy quiet = *pol;
+	struct jail_probe jp = {.pol = &quiet, .program = "/bin/true"};
 	struct timespec t0, t1;
 	char msg[1024], sig[32];
 	const char *last;
 	int st;
 
+	quiet.sandbox.report = NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = probe(try_jail, &jp, msg, sizeof(msg));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
