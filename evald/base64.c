@@ -39,11 +39,6 @@ long evald_b64_decode(const char *src, size_t n, unsigned char *dst, size_t *bad
 		if (src[n - 2] == '=')
 			data--;
 	}
-	/* One character alone (mod 4 == 1) cannot carry a whole byte. */
-	if (data % 4 == 1) {
-		*bad_at = data - 1;
-		return -1;
-	}
 	for (i = 0; i < data; i++) {
 		int v = value_of((unsigned char)src[i]);
 
@@ -58,6 +53,11 @@ long evald_b64_decode(const char *src, size_t n, unsigned char *dst, size_t *bad
 			dst[out++] = (unsigned char)(acc >> bits);
 			acc &= (1u << bits) - 1;
 		}
+	}
+	/* One character alone (mod 4 == 1) cannot carry a whole byte. */
+	if (data % 4 == 1) {
+		*bad_at = data - 1;
+		return -1;
 	}
 	/* Leftover bits must be zero (the canonical encoding). */
 	if (acc != 0) {

@@ -52,10 +52,10 @@ static const struct key keys[] = {
 	{ "eval", "unsafe_no_jail", K_BOOL, OFF(eval.unsafe_no_jail), 0, 0 },
 };
 
-static int fail(struct evald_config_error *err, const char *fmt, ...)
+static int config_fail(struct evald_config_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static int fail(struct evald_config_error *err, const char *fmt, ...)
+static int config_fail(struct evald_config_error *err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -130,7 +130,7 @@ int evald_config_set(struct evald_config *cfg, const char *section, const char *
 		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
 			k = &keys[i];
 	if (!k)
-		return fail(err, "%s: %s.%s: unknown key", origin, section, name);
+		return config_fail(err, "%s: %s.%s: unknown key", origin, section, name);
 	field = (char *)cfg + k->offset;
 	switch (k->kind) {
 	case K_STRING:
@@ -138,10 +138,10 @@ int evald_config_set(struct evald_config *cfg, const char *section, const char *
 		char **p = field, *copy;
 
 		if (k->kind == K_STRING && !*value)
-			return fail(err, "%s: %s.%s: must not be empty", origin, section, name);
+			return config_fail(err, "%s: %s.%s: must not be empty", origin, section, name);
 		copy = *value ? strdup(value) : NULL;
 		if (*value && !copy)
-			return fail(err, "%s: out of memory", origin);
+			return config_fail(err, "%s: out of memory", origin);
 		free(*p);
 		*p = copy;
 		return 0;
@@ -150,17 +150,17 @@ int evald_config_set(struct evald_config *cfg, const char *section, const char *
 		unsigned v;
 
 		if (parse_uint(value, &v) < 0)
-			return fail(err, "%s: %s.%s: expected a whole number, got '%s'", origin,
+			return config_fail(err, "%s: %s.%s: expected a whole number, got '%s'", origin,
 				    section, name, value);
 		if (v < k->min || v > k->max)
-			return fail(err, "%s: %s.%s: %u is out of range (%u to %u)", origin,
+			return config_fail(err, "%s: %s.%s: %u is out of range (%u to %u)", origin,
 				    section, name, v, k->min, k->max);
 		*(unsigned *)field = v;
 		return 0;
 	}
 	case K_SIZE:
 		if (evald_parse_size(value, field) < 0)
-			return fail(err, "%s: %s.%s: expected a size like 512K, 1M or 2G, got '%s'",
+			return config_fail(err, "%s: %s.%s: expected a size like 512K, 1M or 2G, got '%s'",
 				    origin, section, name, value);
 		return 0;
 	case K_MODE: {
@@ -170,7 +170,7 @@ int evald_config_set(struct evald_config *cfg, const char *section, const char *
 		errno = 0;
 		v = strtoul(value, &end, 8);
 		if (!*value || errno || *end || v > 0777)
-			return fail(err, "%s: %s.%s: expected an octal mode like 0660, got '%s'",
+			return config_fail(err, "%s: %s.%s: expected an octal mode like 0660, got '%s'",
 				    origin, section, name, value);
 		*(unsigned *)field = (unsigned)v;
 		return 0;
@@ -181,11 +181,11 @@ int evald_config_set(struct evald_config *cfg, const char *section, const char *
 		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0)
 			*(bool *)field = false;
 		else
-			return fail(err, "%s: %s.%s: expected yes or no, got '%s'", origin,
+			return config_fail(err, "%s: %s.%s: expected yes or no, got '%s'", origin,
 				    section, name, value);
 		return 0;
 	}
-	return fail(err, "%s: %s.%s: internal error", origin, section, name);
+	return config_fail(err, "%s: %s.%s: internal error", origin, section, name);
 }
 
 int evald_config_defaults(struct evald_config *cfg)
@@ -255,7 +255,7 @@ static char *read_line(char *buf, int size, void *stream)
 	ld->line++;
 	n = strlen(buf);
 	if (n == (size_t)size - 1 && buf[n - 1] != '\n' && !feof(ld->file)) {
-		fail(ld->err, "%s:%d: line longer than %d bytes", ld->path, ld->line, size - 2);
+		config_fail(ld->err, "%s:%d: line longer than %d bytes", ld->path, ld->line, size - 2);
 		ld->failed = true;
 		return NULL;
 	}
@@ -264,7 +264,7 @@ static char *read_line(char *buf, int size, void *stream)
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p && *p != '\n' && *p != '\r' && *p != ';' && *p != '#') {
-			fail(ld->err, "%s:%d: indented line (a key starts at the beginning of a line)",
+			config_fail(ld->err, "%s:%d: indented line (a key starts at the beginning of a line)",
 			     ld->path, ld->line);
 			ld->failed = true;
 			return NULL;
@@ -274,7 +274,7 @@ static char *read_line(char *buf, int size, void *stream)
 		const char *end = strchr(p, ']');
 
 		if (!end || !known_section(p + 1, (size_t)(end - p - 1))) {
-			fail(ld->err, "%s:%d: unknown section %.*s (sections: server, eval)",
+			config_fail(ld->err, "%s:%d: unknown section %.*s (sections: server, eval)",
 			     ld->path, ld->line, end ? (int)(end - p + 1) : (int)strcspn(p, "\r\n"),
 			     p);
 			ld->failed = true;
@@ -292,7 +292,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 
 	snprintf(origin, sizeof(origin), "%s:%d", ld->path, ld->line);
 	if (!*section) {
-		fail(ld->err, "%s: %s: key outside a section", origin, name);
+		config_fail(ld->err, "%s: %s: key outside a section", origin, name);
 		ld->failed = true;
 		return 0;
 	}
@@ -300,7 +300,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		if (strcmp(keys[i].section, section) || strcmp(keys[i].name, name))
 			continue;
 		if (ld->seen[i]) {
-			fail(ld->err, "%s: %s.%s: given twice", origin, section, name);
+			config_fail(ld->err, "%s: %s.%s: given twice", origin, section, name);
 			ld->failed = true;
 			return 0;
 		}
@@ -321,13 +321,13 @@ int evald_config_load_file(struct evald_config *cfg, const char *path,
 
 	ld.file = fopen(path, "re");
 	if (!ld.file)
-		return fail(err, "%s: %s", path, strerror(errno));
+		return config_fail(err, "%s: %s", path, strerror(errno));
 	rc = ini_parse_stream(read_line, &ld, on_key, &ld);
 	fclose(ld.file);
 	if (ld.failed)
 		return -1;
 	if (rc != 0)
-		return fail(err, "%s:%d: syntax error (expected [section] or key = value)", path,
+		return config_fail(err, "%s:%d: syntax error (expected [section] or key = value)", path,
 			    rc > 0 ? rc : ld.line);
 	return 0;
 }

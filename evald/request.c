@@ -13,10 +13,10 @@
 
 #include "base64.h"
 
-static int fail(struct evald_request_error *err, const char *field, const char *fmt, ...)
+static int field_fail(struct evald_request_error *err, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int fail(struct evald_request_error *err, const char *field, const char *fmt, ...)
+static int field_fail(struct evald_request_error *err, const char *field, const char *fmt, ...)
 {
 	char why[200];
 	va_list ap;
@@ -93,24 +93,24 @@ static int parse_args(json_t *jargs, json_t *jinput, const struct evald_request_
 
 	if (jargs) {
 		if (!json_is_array(jargs))
-			return fail(err, "args", "must be an array of strings, not %s",
+			return field_fail(err, "args", "must be an array of strings, not %s",
 				    type_name(jargs));
 		n = json_array_size(jargs);
 	}
 	if (jinput && !json_is_string(jinput))
-		return fail(err, "input", "must be a string, not %s", type_name(jinput));
+		return field_fail(err, "input", "must be a string, not %s", type_name(jinput));
 	if (!jargs && !jinput)
-		return fail(err, "args", "missing: give \"args\" (or the legacy \"input\")");
+		return field_fail(err, "args", "missing: give \"args\" (or the legacy \"input\")");
 	if (jinput && !jargs)
 		n = 1; /* the legacy default: ["-c"] */
 	if (n + (jinput ? 1 : 0) == 0)
-		return fail(err, "args", "must not be empty");
+		return field_fail(err, "args", "must not be empty");
 	if (n + (jinput ? 1 : 0) > lim->max_args)
-		return fail(err, "args", "more than %zu arguments", lim->max_args);
+		return field_fail(err, "args", "more than %zu arguments", lim->max_args);
 
 	req->args = calloc(n + 2, sizeof(char *));
 	if (!req->args)
-		return fail(err, "", "out of memory");
+		return field_fail(err, "", "out of memory");
 	for (i = 0; i < n; i++) {
 		char field[32];
 		json_t *a = jargs ? json_array_get(jargs, i) : NULL;
@@ -118,21 +118,21 @@ static int parse_args(json_t *jargs, json_t *jinput, const struct evald_request_
 
 		snprintf(field, sizeof(field), "args[%zu]", i);
 		if (a && !json_is_string(a))
-			return fail(err, field, "must be a string, not %s", type_name(a));
+			return field_fail(err, field, "must be a string, not %s", type_name(a));
 		/* Arguments become C strings (argv): an embedded NUL cannot pass. */
 		if (a && strlen(s) != json_string_length(a))
-			return fail(err, field, "contains a NUL character");
+			return field_fail(err, field, "contains a NUL character");
 		req->args[req->n_args] = strdup(s);
 		if (!req->args[req->n_args])
-			return fail(err, "", "out of memory");
+			return field_fail(err, "", "out of memory");
 		req->n_args++;
 	}
 	if (jinput) {
 		if (strlen(json_string_value(jinput)) != json_string_length(jinput))
-			return fail(err, "input", "contains a NUL character");
+			return field_fail(err, "input", "contains a NUL character");
 		req->args[req->n_args] = strdup(json_string_value(jinput));
 		if (!req->args[req->n_args])
-			return fail(err, "", "out of memory");
+			return field_fail(err, "", "out of memory");
 		req->n_args++;
 	}
 	return 0;
@@ -146,13 +146,13 @@ static int parse_files(json_t *jfiles, const struct evald_request_limits *lim,
 	if (!jfiles || json_is_null(jfiles))
 		return 0;
 	if (!json_is_array(jfiles))
-		return fail(err, "files", "must be an array of objects, not %s", type_name(jfiles));
+		return field_fail(err, "files", "must be an array of objects, not %s", type_name(jfiles));
 	n = json_array_size(jfiles);
 	if (n > lim->max_files)
-		return fail(err, "files", "more than %zu files", lim->max_files);
+		return field_fail(err, "files", "more than %zu files", lim->max_files);
 	req->files = calloc(n ? n : 1, sizeof(*req->files));
 	if (!req->files)
-		return fail(err, "", "out of memory");
+		return field_fail(err, "", "out of memory");
 	for (i = 0; i < n; i++) {
 		json_t *f = json_array_get(jfiles, i), *jpath, *jcontent;
 		struct evald_file *file = &req->files[i];
@@ -163,38 +163,38 @@ static int parse_files(json_t *jfiles, const struct evald_request_limits *lim,
 
 		snprintf(field, sizeof(field), "files[%zu]", i);
 		if (!json_is_object(f))
-			return fail(err, field, "must be an object, not %s", type_name(f));
+			return field_fail(err, field, "must be an object, not %s", type_name(f));
 		jpath = json_object_get(f, "path");
 		snprintf(field, sizeof(field), "files[%zu].path", i);
 		if (!jpath)
-			return fail(err, field, "missing");
+			return field_fail(err, field, "missing");
 		if (!json_is_string(jpath))
-			return fail(err, field, "must be a string, not %s", type_name(jpath));
+			return field_fail(err, field, "must be a string, not %s", type_name(jpath));
 		why = evald_path_problem(json_string_value(jpath), json_string_length(jpath),
 					 lim->max_path_bytes);
 		if (why)
-			return fail(err, field, "%s", why);
+			return field_fail(err, field, "%s", why);
 		for (j = 0; j < i; j++)
 			if (strcmp(req->files[j].path, json_string_value(jpath)) == 0)
-				return fail(err, field, "the same path as files[%zu]", j);
+				return field_fail(err, field, "the same path as files[%zu]", j);
 		file->path = strdup(json_string_value(jpath));
 		if (!file->path)
-			return fail(err, "", "out of memory");
+			return field_fail(err, "", "out of memory");
 		req->n_files++;
 
 		snprintf(field, sizeof(field), "files[%zu].content", i);
 		jcontent = json_object_get(f, "content");
 		if (jcontent && !json_is_string(jcontent) && !json_is_null(jcontent))
-			return fail(err, field, "must be a base64 string, not %s",
+			return field_fail(err, field, "must be a base64 string, not %s",
 				    type_name(jcontent));
 		b64 = jcontent && json_is_string(jcontent) ? json_string_value(jcontent) : "";
 		b64_len = jcontent && json_is_string(jcontent) ? json_string_length(jcontent) : 0;
 		file->data = malloc(evald_b64_decoded_max(b64_len));
 		if (!file->data)
-			return fail(err, "", "out of memory");
+			return field_fail(err, "", "out of memory");
 		got = evald_b64_decode(b64, b64_len, file->data, &bad_at);
 		if (got < 0)
-			return fail(err, field, "not valid base64 (at offset %zu)", bad_at);
+			return field_fail(err, field, "not valid base64 (at offset %zu)", bad_at);
 		file->size = (size_t)got;
 	}
 	return 0;
@@ -209,15 +209,18 @@ int evald_request_parse(const char *body, size_t len, const struct evald_request
 
 	memset(req, 0, sizeof(*req));
 	memset(err, 0, sizeof(*err));
-	/* JSON_REJECT_DUPLICATES: {"args": .., "args": ..} is ambiguous; say so. */
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	/*
+	 * JSON_REJECT_DUPLICATES: {"args": .., "args": ..} is ambiguous; say so.
+	 * JSON_ALLOW_NUL: a "\u0000" gets our error, which names the field.
+	 */
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!root) {
-		fail(err, "", "body is not valid JSON: %s (line %d, column %d)", jerr.text,
+		field_fail(err, "", "body is not valid JSON: %s (line %d, column %d)", jerr.text,
 		     jerr.line, jerr.column);
 		return -1;
 	}
 	if (!json_is_object(root)) {
-		fail(err, "", "body must be a JSON object, not %s", type_name(root));
+		field_fail(err, "", "body must be a JSON object, not %s", type_name(root));
 		goto out;
 	}
 	if (parse_args(json_object_get(root, "args"), json_object_get(root, "input"), lim, req,
