@@ -155,6 +155,8 @@ int sbx_jail_enter(const struct sbx_policy *pol, const struct sbx_jail_opts *opt
 		return -1;
 	if (sbx_supervisor_prepare(&sup, err) < 0)
 		sbx_supervisor_fail(&sup, err);
+	if (sbx_mounts_prepare(pol, err) < 0)
+		sbx_supervisor_fail(&sup, err);
 	init = sbx_ns_clone(pol, err);
 	if (init < 0)
 		sbx_supervisor_fail(&sup, err);

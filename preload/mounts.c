@@ -24,6 +24,16 @@
  *    had (nosuid, noexec, atime) are kept because we only add flags, and
  *    the tree is never visible writable. mount(2) would need a remount per
  *    submount, found in /proc/self/mountinfo.
+ *  - For a root caller the trees are cloned before the clone, by the
+ *    supervisor (sbx_mounts_prepare()): the jail's user is nobody outside
+ *    and may not reach a source under a private directory (/root/x), which
+ *    the caller may. init inherits the descriptors and attaches them; a tree
+ *    cloned in the host's namespace attaches in the jail's (move_mount(2)
+ *    from a detached tree needs CAP_SYS_ADMIN only in the target's
+ *    namespace). Such a tree carries no lock (MNT_LOCK_READONLY and the like
+ *    are set when a namespace is copied for a new user namespace, not on a
+ *    clone), so init could still clear its flags; the program, with no
+ *    capability, cannot, and a namespace it makes would lock them.
  *  - tmpfs, proc and devpts use plain mount(2) on a name relative to the
  *    working directory (fchdir(2) to the mount point's parent): one system
  *    call where the new API takes six, and system calls are this step's cost.
@@ -37,6 +47,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -273,50 +284,130 @@ fail:
 	return mount_point_fail(b, e, what, dst, in);
 }
 
-static int source_fail(struct build *b, int e, const char *what, const char *src)
+/*
+ * Bind trees cloned by sbx_mounts_prepare() before the clone, for
+ * sbx_mounts_build() in the jail's init, which inherits them with the
+ * descriptor table (clone(2) copies it): slot i is the policy's mount i,
+ * the last one the caller's cwd.
+ */
+#define CWD_SLOT(pol) ((pol)->fs.n_mounts)
+#define PREPARED_NONE (-1)   /* not cloned: build clones it itself */
+#define PREPARED_ABSENT (-2) /* an optional source that is absent: skipped */
+
+static struct {
+	const struct sbx_policy *pol; /* what they were cloned for, or NULL */
+	size_t n;		      /* slots in use */
+	int fd[SBX_POLICY_MOUNTS_MAX + 1];
+} prepared;
+
+void sbx_mounts_release(void)
 {
-	sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s", what);
-	if (e == ENOENT)
-		sbx_hint(b->err, "%s does not exist; write ?%s in the policy to skip it when absent",
-			 src, src);
-	else if (e == EACCES)
-		sbx_hint(b->err,
-			 "the jail reaches host files as its outside user (nobody for a root "
-			 "caller): %s and every directory above it must be searchable by it",
-			 src);
-	else if (e == ENOSYS)
-		sbx_hint(b->err, "open_tree(2) needs Linux 5.2");
-	return -1;
+	for (size_t i = 0; i < prepared.n; i++)
+		if (prepared.fd[i] >= 0)
+			close(prepared.fd[i]);
+	prepared.n = 0;
+	prepared.pol = NULL;
+}
+
+/* The tree prepared for slot, now ours to close; PREPARED_NONE when there
+ * is none (build clones it itself), PREPARED_ABSENT when it is to be
+ * skipped. */
+static int take_prepared(const struct sbx_policy *pol, size_t slot)
+{
+	int fd;
+
+	if (prepared.pol != pol || slot >= prepared.n)
+		return PREPARED_NONE;
+	fd = prepared.fd[slot];
+	prepared.fd[slot] = PREPARED_NONE;
+	return fd;
 }
 
 /*
- * Bind the host tree src on dst: recursively, nosuid and nodev, and for ro
- * read-only down to every submount. Clone, set, attach: the tree is never
- * visible writable, and flags the source had are kept (we only add).
+ * Clone the host tree src, detached (open_tree(2)), and give it the
+ * bind's attributes with one mount_setattr(2) AT_RECURSIVE, before it is
+ * ever attached: nosuid, nodev, and for ro read-only down to every
+ * submount. Flags the source had (noexec, atime) are kept: we only add.
+ * Private: a clone joins its source's peer group (mount_namespaces(7),
+ * "Shared subtrees"), and a tree cloned in the host's namespace would
+ * then pass mounts both ways between the host and the jail (a tmpfs the
+ * policy mounts inside a bind would appear on the host).
+ * Returns 0, or an errno with *failed naming the call.
  */
-static int bind_tree(struct build *b, const char *src, const char *dst, bool ro, bool optional)
+static int clone_tree(const char *src, bool ro, int *tree, const char **failed)
 {
 	struct mount_attr attr = {
 		.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0),
+		.propagation = MS_PRIVATE,
 	};
+	int fd, e;
+
+	*failed = "open_tree";
+	fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return errno;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+		e = errno;
+		close(fd);
+		*failed = "mount_setattr";
+		return e;
+	}
+	*tree = fd;
+	return 0;
+}
+
+/* A bind's source could not be cloned: say which, and what to check. The
+ * jail's own user (nobody outside for a root caller) is the one that may
+ * lack the right to reach it, not a caller that cloned it itself. */
+static int clone_fail(struct sbx_err *err, int e, const char *failed, const char *what,
+		      const char *src, bool in_jail)
+{
+	if (strcmp(failed, "open_tree") != 0) {
+		sbx_fail(err, SBX_STEP_MOUNT, e, "%s: %s", what, failed);
+		if (e == ENOSYS)
+			sbx_hint(err, "mount_setattr(2) needs Linux 5.12");
+		return -1;
+	}
+	sbx_fail(err, SBX_STEP_MOUNT, e, "%s", what);
+	if (e == ENOENT)
+		sbx_hint(err, "%s does not exist; write ?%s in the policy to skip it when absent",
+			 src, src);
+	else if (e == EACCES && in_jail)
+		sbx_hint(err,
+			 "the jail reaches host files as its outside user (the caller, or "
+			 "nobody for a root caller that may not clone it first): %s and "
+			 "every directory above it must be searchable by it",
+			 src);
+	else if (e == ENOSYS)
+		sbx_hint(err, "open_tree(2) needs Linux 5.2");
+	return -1;
+}
+
+static void bind_what(char *buf, size_t size, const char *src, const char *dst, bool ro)
+{
+	snprintf(buf, size, "%s bind %s on %s", ro ? "ro" : "rw", src, dst);
+}
+
+/*
+ * Bind the host tree src on dst: the tree sbx_mounts_prepare() cloned for
+ * slot, else one cloned here (clone_tree()). Clone, set, attach: the tree
+ * is never visible writable.
+ */
+static int bind_tree(struct build *b, size_t slot, const char *src, const char *dst, bool ro,
+		     bool optional)
+{
 	struct target t;
 	char what[512];
-	int tree, e;
+	const char *failed;
+	int tree = take_prepared(b->pol, slot), e;
 
-	snprintf(what, sizeof(what), "%s bind %s on %s", ro ? "ro" : "rw", src, dst);
-	tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (tree < 0) {
-		if (errno == ENOENT && optional)
+	if (tree == PREPARED_ABSENT)
+		return 0;
+	bind_what(what, sizeof(what), src, dst, ro);
+	if (tree < 0 && (e = clone_tree(src, ro, &tree, &failed)) != 0) {
+		if (e == ENOENT && optional && strcmp(failed, "open_tree") == 0)
 			return 0;
-		return source_fail(b, errno, what, src);
-	}
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
-		e = errno;
-		close(tree);
-		sbx_fail(b->err, SBX_STEP_MOUNT, e, "%s: mount_setattr", what);
-		if (e == ENOSYS)
-			sbx_hint(b->err, "mount_setattr(2) needs Linux 5.12");
-		return -1;
+		return clone_fail(b->err, e, failed, what, src, true);
 	}
 	if (mount_point(b, dst, tree, what, &t) < 0) {
 		close(tree);
@@ -534,7 +625,8 @@ static int bind_caller_cwd(struct build *b)
 	     (in->kind == PLACE_RO && pol->sandbox.bind_cwd == SBX_BIND_CWD_RO)) &&
 	    shows_itself(in, cwd))
 		return 0;
-	return bind_tree(b, cwd, cwd, pol->sandbox.bind_cwd == SBX_BIND_CWD_RO, false);
+	return bind_tree(b, CWD_SLOT(pol), cwd, cwd, pol->sandbox.bind_cwd == SBX_BIND_CWD_RO,
+			 false);
 }
 
 /* Components in a normalised absolute path: "/" 0, "/a/b" 2. */
@@ -608,8 +700,8 @@ static int run_plan(struct build *b)
 			if (m->kind == SBX_MOUNT_TMPFS)
 				r = tmpfs_on(b, m->dst, m->size_bytes);
 			else
-				r = bind_tree(b, m->src, m->dst, m->kind == SBX_MOUNT_RO,
-					      m->optional);
+				r = bind_tree(b, (size_t)(m - b->pol->fs.mounts), m->src, m->dst,
+					      m->kind == SBX_MOUNT_RO, m->optional);
 			break;
 		case OP_PROC:
 			r = make_proc(b);
@@ -700,12 +792,16 @@ static int start_dir(const struct sbx_policy *pol, struct sbx_err *err)
 		if (e == ENOENT)
 			sbx_hint(err, "it does not exist inside the jail: show it with [fs] ro or "
 				      "rw, or set [sandbox] cwd");
+		else if (e == EACCES)
+			sbx_hint(err, "the jail's user (nobody outside for a root caller) may not "
+				      "search it: the mode of %s itself is what counts",
+				 dir);
 		return -1;
 	}
 	return 0;
 }
 
-int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
+static int build_root(const struct sbx_policy *pol, struct sbx_err *err)
 {
 	struct build b;
 	int r;
@@ -748,4 +844,81 @@ int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
 	if (b.root >= 0)
 		close(b.root);
 	return r;
+}
+
+int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
+{
+	int r = build_root(pol, err);
+
+	/* What was prepared and not attached (a cwd a bind already shows,
+	 * anything after a failure) never reaches the program. */
+	sbx_mounts_release();
+	return r;
+}
+
+/*
+ * Does this process hold CAP_SYS_ADMIN, which open_tree(OPEN_TREE_CLONE)
+ * needs in the user namespace that owns our mount namespace (root, but
+ * for a container's root in a user namespace of its own)? glibc declares
+ * no capget(2).
+ */
+static bool may_clone_trees(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	return syscall(SYS_capget, &hdr, data) == 0 &&
+	       (data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective & CAP_TO_MASK(CAP_SYS_ADMIN));
+}
+
+/* Clone the source of the policy's mount m (NULL: the caller's cwd) into
+ * its slot: 0, -1 with err filled, or 1 when we may not clone trees after
+ * all (build will, as the jail). */
+static int prepare_one(size_t slot, const struct sbx_mount *m, struct sbx_err *err)
+{
+	const struct sbx_policy *pol = prepared.pol;
+	const char *src = m ? m->src : pol->caller_cwd;
+	const char *dst = m ? m->dst : pol->caller_cwd;
+	bool ro = m ? m->kind == SBX_MOUNT_RO : pol->sandbox.bind_cwd == SBX_BIND_CWD_RO;
+	const char *failed;
+	char what[512];
+	int e = clone_tree(src, ro, &prepared.fd[slot], &failed);
+
+	if (e == 0)
+		return 0;
+	if (strcmp(failed, "open_tree") == 0) {
+		if (e == ENOENT && m && m->optional) {
+			prepared.fd[slot] = PREPARED_ABSENT;
+			return 0;
+		}
+		if (e == EPERM)
+			return 1;
+	}
+	bind_what(what, sizeof(what), src, dst, ro);
+	return clone_fail(err, e, failed, what, src, false);
+}
+
+int sbx_mounts_prepare(const struct sbx_policy *pol, struct sbx_err *err)
+{
+	size_t n = pol->fs.n_mounts;
+	int r = 0;
+
+	sbx_mounts_release();
+	/* Only where it helps: a jail whose user is the caller's own reaches
+	 * what the caller does, and one without a user namespace of its own
+	 * keeps the caller's capabilities. */
+	if (!pol->ns.mount || !pol->ns.user || n > SBX_POLICY_MOUNTS_MAX || !may_clone_trees())
+		return 0;
+	prepared.pol = pol;
+	for (size_t i = 0; i <= n && r == 0; i++) {
+		prepared.fd[i] = PREPARED_NONE;
+		prepared.n = i + 1;
+		if (i < n && pol->fs.mounts[i].kind != SBX_MOUNT_TMPFS)
+			r = prepare_one(i, &pol->fs.mounts[i], err);
+	}
+	if (r == 0 && cwd_wanted(pol))
+		r = prepare_one(CWD_SLOT(pol), NULL, err);
+	if (r != 0)
+		sbx_mounts_release();
+	return r < 0 ? -1 : 0;
 }

@@ -12,12 +12,21 @@
  * forked child (the binary is already in memory, so the checkout need not
  * be readable by nobody).
  *
+ * The "prepared" scenarios take the supervisor's path instead: the caller
+ * clones the binds' sources first (sbx_mounts_prepare()), then the jail's
+ * init is cloned and mapped as sbx does it (a root caller's jail is nobody
+ * outside), and builds. As root they show a cwd under a private (0700)
+ * directory, which nobody could not reach.
+ *
  * To see the isolation checks fail without the jail, make build() return 0
  * without building, and run as nobody in a scratch directory: as root the
  * checks' writes (/usr/sbx-test, /newdir ...) would land on the host.
  */
+#include "caps.h"
 #include "check.h"
 #include "mounts.h"
+#include "ns.h"
+#include "userns.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -147,6 +156,34 @@ static int run_capture(char *const argv[], char *out, size_t size)
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
 	return status;
+}
+
+/* The open descriptors as " 0 1 2 ...", less the one that reads them. */
+static void fd_list(char *buf, size_t size)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+			continue;
+		used += (size_t)snprintf(buf + used, used < size ? size - used : 0, " %s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+static size_t fd_count(void)
+{
+	char buf[1024];
+	size_t n = 0;
+
+	fd_list(buf, sizeof(buf));
+	for (const char *p = buf; (p = strchr(p, ' ')); p++)
+		n++;
+	return n;
 }
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -703,11 +740,273 @@ static void host_setup(void)
 	mkdir(p, 0755);
 	hpath(p, sizeof(p), "esc");
 	mkdir(p, 0755);
+	/* priv: private (0700), as /root is; a cwd and an ro source in it. */
+	hpath(p, sizeof(p), "priv");
+	mkdir(p, 0700);
+	hpath(p, sizeof(p), "priv/cwd");
+	mkdir(p, 0755);
+	hpath(p, sizeof(p), "priv/cwd/x");
+	write_file(p, "caller");
+	hpath(p, sizeof(p), "priv/cwd/secret");
+	write_file(p, "secret");
+	chmod(p, 0600);
+	hpath(p, sizeof(p), "priv/ro");
+	mkdir(p, 0755);
+	hpath(p, sizeof(p), "priv/ro/hello");
+	write_file(p, "hi");
+	hpath(p, sizeof(p), "shared");
+	mkdir(p, 0755);
 	/* esc/out -> the host's outside/: absolute, as a hostile tree would. */
 	hpath(outside, sizeof(outside), "outside");
 	hpath(p, sizeof(p), "esc/out");
 	if (symlink(outside, p) < 0)
 		CHECK(0, "mounts/%s/harness: symlink: %s", run_name, strerror(errno));
+}
+
+/* --- the supervisor's path: prepare, clone, map, build -------------------- */
+
+static char fds_before[1024]; /* the caller's descriptors, before prepare */
+
+/*
+ * Run in_jail as the jail's init on the supervisor's path (see the top):
+ * this process is the supervisor; as root it first takes a mount namespace
+ * of its own (setup mounts there), so nothing reaches the host's table.
+ * after runs in the supervisor once the jail is gone.
+ */
+static void as_supervisor(struct test_policy *t, size_t want_trees, void (*setup)(void),
+			  void (*in_jail)(const struct test_policy *), void (*after)(void))
+{
+	pid_t sup;
+	int status;
+
+	fflush(stdout);
+	sup = fork();
+	if (sup < 0) {
+		CHECK(0, "mounts/%s/harness: fork: %s", run_name, strerror(errno));
+		return;
+	}
+	if (sup == 0) {
+		struct sbx_err err;
+		int sync[2];
+		pid_t init;
+		size_t trees;
+
+		check_failures = 0;
+		if (geteuid() == 0 && (unshare(CLONE_NEWNS) < 0 ||
+				       mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)) {
+			CHECK(0, "mounts/%s/harness: a mount namespace: %s", run_name,
+			      strerror(errno));
+			_exit(1);
+		}
+		if (setup)
+			setup();
+		fd_list(fds_before, sizeof(fds_before));
+		trees = fd_count();
+		memset(&err, 0, sizeof(err));
+		if (sbx_mounts_prepare(&t->pol, &err) < 0) {
+			CHECK(0, "mounts/%s/prepare: %s: %s", run_name, err.detail,
+			      strerror(err.errnum));
+			_exit(1);
+		}
+		trees = fd_count() - trees;
+		CHECK(trees == want_trees, "mounts/%s/prepare cloned %zu trees (want %zu)", run_name,
+		      trees, want_trees);
+		if (pipe2(sync, O_CLOEXEC) < 0)
+			_exit(2);
+		fflush(stdout);
+		init = sbx_ns_clone(&t->pol, &err);
+		if (init < 0) {
+			CHECK(0, "mounts/%s/harness: clone: %s", run_name, err.detail);
+			_exit(1);
+		}
+		if (init == 0) {
+			char c;
+
+			close(sync[1]);
+			if (read(sync[0], &c, 1) < 0)
+				_exit(2);
+			close(sync[0]);
+			if (sbx_userns_take_ids(&t->pol, &err) < 0) {
+				printf("FAIL mounts/%s/harness: take ids: %s: %s\n", run_name,
+				       err.detail, strerror(err.errnum));
+				fflush(stdout);
+				_exit(2);
+			}
+			in_jail(t);
+			fflush(stdout);
+			_exit(check_failures ? 1 : 0);
+		}
+		close(sync[0]);
+		if (sbx_userns_write_maps(&t->pol, init, &err) < 0)
+			CHECK(0, "mounts/%s/harness: maps: %s: %s", run_name, err.detail,
+			      strerror(err.errnum));
+		close(sync[1]);
+		sbx_mounts_release();
+		{
+			char now[1024];
+
+			fd_list(now, sizeof(now));
+			CHECK(strcmp(now, fds_before) == 0,
+			      "mounts/%s/release: the supervisor holds no tree once released",
+			      run_name);
+		}
+		if (waitpid(init, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+			CHECK(0, "mounts/%s/harness: the jail ended with status 0x%x", run_name,
+			      status);
+			_exit(1);
+		}
+		if (WEXITSTATUS(status) == 1)
+			check_failures++;
+		if (after)
+			after();
+		fflush(stdout);
+		_exit(check_failures ? 1 : 0);
+	}
+	if (waitpid(sup, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		CHECK(0, "mounts/%s/harness: supervisor ended with status 0x%x", run_name, status);
+	else if (WEXITSTATUS(status) == 1)
+		check_failures++;
+}
+
+/* The default's [fs] with the cwd under host/priv (0700), an ro bind from
+ * there too, and an optional source that is absent. */
+static void policy_private(struct test_policy *t)
+{
+	static char src[PATH_MAX];
+
+	policy_default(t);
+	hpath(src, sizeof(src), "priv/ro");
+	add(t, SBX_MOUNT_RO, src, "/data/ro");
+	add(t, SBX_MOUNT_RO, "?/nonexistent-sbx-test", "/opt/missing");
+	hpath(t->cwd, sizeof(t->cwd), "priv/cwd");
+	t->pol.sandbox.uid = t->pol.sandbox.gid = 65534;
+}
+
+static void in_jail_private(const struct test_policy *t)
+{
+	char buf[PATH_MAX], fds[1024];
+	struct mount_attr clr = { .attr_clr = MOUNT_ATTR_RDONLY };
+	pid_t pid;
+	int status, fd;
+
+	if (!build_ok("prepared", t))
+		return;
+	fd_list(fds, sizeof(fds));
+	CHECK(strcmp(fds, fds_before) == 0,
+	      "mounts/%s/prepared: no tree descriptor left after build (before:%s, after:%s)",
+	      run_name, fds_before, fds);
+	CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, t->cwd) == 0 && file_is("x", "caller"),
+	      "mounts/%s/prepared: cwd under a 0700 directory shown, its 0644 file readable",
+	      run_name);
+	CHECK(create_errno("new") == EROFS, "mounts/%s/prepared: cwd read-only", run_name);
+	CHECK(file_is("/data/ro/hello", "hi") && create_errno("/data/ro/new") == EROFS,
+	      "mounts/%s/prepared: ro bind from under a 0700 directory readable, read-only",
+	      run_name);
+	CHECK(absent("/opt/missing"), "mounts/%s/prepared: optional missing source skipped",
+	      run_name);
+	if (strcmp(run_name, "root") == 0) {
+		/* The bind's root came from the caller; its files are still
+		 * opened as the jail's user, nobody outside. */
+		fd = open("secret", O_RDONLY | O_CLOEXEC);
+		CHECK(fd < 0 && errno == EACCES,
+		      "mounts/%s/prepared: a 0600 file of root's stays unreadable (EACCES)",
+		      run_name);
+		if (fd >= 0)
+			close(fd);
+	}
+	/* The program, without capabilities, cannot undo the attributes. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct sbx_err err;
+		int ok = sbx_caps_drop_all(&err) == 0 &&
+			 mount_setattr(AT_FDCWD, "/data/ro", 0, &clr, sizeof(clr)) < 0 &&
+			 errno == EPERM && umount2("/data/ro", MNT_DETACH) < 0 && errno == EPERM &&
+			 create_errno("/data/ro/new") == EROFS;
+		_exit(ok ? 0 : 1);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		      WEXITSTATUS(status) == 0,
+	      "mounts/%s/prepared: without capabilities the ro bind cannot be made writable "
+	      "or unmounted (EPERM)",
+	      run_name);
+}
+
+/* A shared mount as a bind's source, and a policy tmpfs inside the bind:
+ * the tmpfs must not propagate back to the caller's namespace. */
+static void setup_shared(void)
+{
+	char p[PATH_MAX];
+
+	hpath(p, sizeof(p), "shared");
+	if (mount("tmpfs", p, "tmpfs", 0, "size=64k") < 0 ||
+	    mount(NULL, p, NULL, MS_SHARED, NULL) < 0) {
+		CHECK(0, "mounts/%s/harness: shared tmpfs on %s: %s", run_name, p, strerror(errno));
+		return;
+	}
+	hpath(p, sizeof(p), "shared/sub");
+	mkdir(p, 0755);
+}
+
+static void in_jail_shared(const struct test_policy *t)
+{
+	if (!build_ok("shared-source", t))
+		return;
+	CHECK(mounted_at("/data/sh/sub") && create_errno("/data/sh/sub/x") == 0,
+	      "mounts/%s/shared source: tmpfs inside its bind", run_name);
+}
+
+static void after_shared(void)
+{
+	char p[PATH_MAX];
+
+	hpath(p, sizeof(p), "shared/sub");
+	CHECK(!mounted_at(p), "mounts/%s/shared source: the jail's mount did not reach the caller",
+	      run_name);
+}
+
+static void run_prepared(void)
+{
+	struct test_policy t;
+	static char p[PATH_MAX];
+	struct sbx_err err;
+	bool root = geteuid() == 0;
+
+	/* ro /usr, ro priv/ro and the cwd: three trees for root, none else. */
+	policy_private(&t);
+	as_supervisor(&t, root ? 3 : 0, NULL, in_jail_private, NULL);
+
+	if (root) {
+		hpath(p, sizeof(p), "shared");
+		policy_base(&t);
+		add(&t, SBX_MOUNT_RO, "/usr", "/usr");
+		add(&t, SBX_MOUNT_RW, p, "/data/sh");
+		add_tmpfs(&t, "/data/sh/sub", 0);
+		t.pol.sandbox.uid = t.pol.sandbox.gid = 65534;
+		as_supervisor(&t, 2, setup_shared, in_jail_shared, after_shared);
+	}
+
+	/* A missing source fails in prepare, naming it, and leaves nothing
+	 * open (as nobody, prepare is a no-op: build says it, as above). */
+	policy_base(&t);
+	add(&t, SBX_MOUNT_RO, "/usr", "/usr");
+	add(&t, SBX_MOUNT_RO, "/nonexistent-sbx-test", "/x");
+	memset(&err, 0, sizeof(err));
+	{
+		size_t before = fd_count();
+		int r = sbx_mounts_prepare(&t.pol, &err);
+
+		if (root)
+			CHECK(r < 0 && strcmp(err.step, SBX_STEP_MOUNT) == 0 && err.errnum == ENOENT &&
+				      strstr(err.detail, "ro bind /nonexistent-sbx-test on /x") &&
+				      fd_count() == before,
+			      "mounts/%s/prepare: missing source fails (%s: %s), nothing left open",
+			      run_name, err.detail, strerror(err.errnum));
+		else
+			CHECK(r == 0 && fd_count() == before,
+			      "mounts/%s/prepare: a no-op without CAP_SYS_ADMIN", run_name);
+		sbx_mounts_release();
+	}
 }
 
 static void run_all(void)
@@ -743,6 +1042,7 @@ static void run_all(void)
 	hpath(p, sizeof(p), "cwd/out/nested");
 	CHECK(file_is(p, "nested"), "mounts/%s/nested: the host sees the write", run_name);
 	in_jail_ns(scenario_cwd_is_tmpfs);
+	run_prepared();
 
 	nftw(host, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
