@@ -305,25 +305,25 @@ void evald_result_free(struct evald_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* The request as the runner reads it: {"args": [...]}, then EOF. */
+/* The request as the runner reads it: each argument ended by a NUL, then EOF. */
 static char *handover_text(const struct evald_request *req, size_t *len)
 {
-	json_t *root = json_object(), *args = json_array();
-	char *text = NULL;
-	size_t i;
+	size_t n = 0, i;
+	char *text, *p;
 
-	if (!root || !args)
-		goto out;
 	for (i = 0; i < req->n_args; i++)
-		json_array_append_new(args, json_string(req->args[i]));
-	json_object_set_new(root, "args", args);
-	args = NULL;
-	text = json_dumps(root, JSON_COMPACT);
-	if (text)
-		*len = strlen(text);
-out:
-	json_decref(args);
-	json_decref(root);
+		n += strlen(req->args[i]) + 1;
+	text = malloc(n + 1);
+	if (!text)
+		return NULL;
+	p = text;
+	for (i = 0; i < req->n_args; i++) {
+		size_t l = strlen(req->args[i]) + 1;
+
+		memcpy(p, req->args[i], l);
+		p += l;
+	}
+	*len = n;
 	return text;
 }
 

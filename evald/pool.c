@@ -235,9 +235,13 @@ int evald_pool_take(struct evald_pool *p, struct evald_jail *j, int client_fd, d
 out:
 	evald_metrics_pool_ready(p->n_ready);
 	pthread_mutex_unlock(&p->lock);
-	if (rc == 0)
-		wake(p);
 	return rc;
+}
+
+void evald_pool_refill(struct evald_pool *p)
+{
+	if (p && p->size)
+		wake(p);
 }
 
 unsigned evald_pool_ready(struct evald_pool *p)

@@ -26,6 +26,13 @@ struct evald_pool *evald_pool_start(const struct evald *ev, unsigned size);
  */
 int evald_pool_take(struct evald_pool *p, struct evald_jail *j, int client_fd, double deadline_ms);
 
+/*
+ * A jail was taken and its evaluation answered: start its replacement now.
+ * (Not at the take: a python3 starting up would compete for the CPU with
+ * the evaluation it is meant to follow.)
+ */
+void evald_pool_refill(struct evald_pool *p);
+
 unsigned evald_pool_ready(struct evald_pool *p);
 unsigned long evald_pool_start_failures(struct evald_pool *p);
 

@@ -1,8 +1,9 @@
 # sbx-evald-runner: what each jail of sbx-evald runs, as `python3 -u -B -c <this>`.
 #
-# It does Python's startup (site, the user base, the modules below) before
-# any request exists, says so with one marker line, then blocks on stdin for
-# the one request it will ever serve: {"args": [...]} followed by EOF. The
+# It does Python's startup (site, the user base) before any request exists,
+# says so with one marker line, then blocks on stdin for the one request it
+# will ever serve: python's arguments, each ended by a NUL byte, then EOF
+# (no JSON: importing json costs more than the rest of a print(1)). The
 # service has already written the request's files into the home directory
 # (our cwd). Then it runs the code as `python3 ARGS...` would, in a fresh
 # __main__, and exits with the code's status. The jail is then destroyed:
@@ -13,8 +14,13 @@ import sys
 
 
 def _serve():
-    import json
+    import gc
 
+    # The compiler's first use costs a millisecond or two: pay it now.
+    compile("x = 1", "<warm-up>", "exec")
+    # Startup's objects will never be garbage: keep them out of every later
+    # collection (gc.freeze), so the one at exit looks at the program's only.
+    gc.freeze()
     os.write(1, b"\x1esbx-evald-ready\n")
     chunks = []
     while True:
@@ -25,7 +31,8 @@ def _serve():
     if not chunks:
         # The service closed our stdin without a request: the pool shrinks.
         os._exit(0)
-    args = json.loads(b"".join(chunks))["args"]
+    # Arguments are C strings: decoded as python decodes its own argv.
+    args = [os.fsdecode(a) for a in b"".join(chunks).split(b"\0")[:-1]]
     # The code gets an empty stdin, as under the cold path.
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -39,9 +46,7 @@ def _fallback(args):
 
 
 def _fresh_main():
-    import types
-
-    main = types.ModuleType("__main__")
+    main = type(sys)("__main__")  # types.ModuleType, without importing types
     main.__dict__["__builtins__"] = __builtins__
     sys.modules["__main__"] = main
     return main

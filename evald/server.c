@@ -179,7 +179,8 @@ static void job_error(struct job *job, unsigned status, const char *field, const
 
 /* ---- the workers ---- */
 
-static void run_job(struct evald_server *s, struct job *job)
+/* Run job; a jail left in *used (pid > 0) is the caller's to destroy, after the answer. */
+static void run_job(struct evald_server *s, struct job *job, struct evald_jail *used)
 {
 	const struct evald *ev = s->ev;
 	struct evald_jail jail;
@@ -219,7 +220,7 @@ static void run_job(struct evald_server *s, struct job *job)
 	pthread_mutex_lock(&s->lock);
 	job->jail_pidfd = -1;
 	pthread_mutex_unlock(&s->lock);
-	evald_jail_destroy(&jail);
+	*used = jail;
 
 	if (res.error[0]) {
 		if (res.returncode == -400) {
@@ -261,6 +262,7 @@ static void *worker(void *arg)
 	struct evald_server *s = arg;
 
 	for (;;) {
+		struct evald_jail used = { .pid = -1 };
 		struct job *job;
 
 		pthread_mutex_lock(&s->lock);
@@ -289,7 +291,7 @@ static void *worker(void *arg)
 			job->cancelled = true;
 			snprintf(job->reason, sizeof(job->reason), "cancelled");
 		} else {
-			run_job(s, job);
+			run_job(s, job, &used);
 		}
 
 		pthread_mutex_lock(&s->lock);
@@ -304,6 +306,10 @@ static void *worker(void *arg)
 		evald_metrics_queue(s->queued, s->running);
 		pthread_mutex_unlock(&s->lock);
 		finish_job(s, job);
+		/* The answer is on its way: now the clean-up, and the pool's refill. */
+		if (used.pid > 0)
+			evald_jail_destroy(&used);
+		evald_pool_refill(s->pool);
 	}
 }
 
