@@ -27,13 +27,13 @@
  *  - For a root caller the trees are cloned before the clone, by the
  *    supervisor (sbx_mounts_prepare()): the jail's user is nobody outside
  *    and may not reach a source under a private directory (/root/x), which
- *    the caller may. init inherits the descriptors and attaches them; a tree
- *    cloned in the host's namespace attaches in the jail's (move_mount(2)
- *    from a detached tree needs CAP_SYS_ADMIN only in the target's
- *    namespace). Such a tree carries no lock (MNT_LOCK_READONLY and the like
- *    are set when a namespace is copied for a new user namespace, not on a
- *    clone), so init could still clear its flags; the program, with no
- *    capability, cannot, and a namespace it makes would lock them.
+ *    the caller may. init inherits the descriptors and attaches them: a
+ *    tree cloned in the host's namespace attaches in the jail's from inside
+ *    its user namespace (checked on Linux 6.18). Such a tree carries no
+ *    lock (the kernel sets MNT_LOCK_READONLY and the like when it copies a
+ *    namespace for a new user namespace, not on a clone), so init could
+ *    still clear its flags, even those of the host's mount; the program,
+ *    with no capability, cannot, and a namespace it made would lock them.
  *  - tmpfs, proc and devpts use plain mount(2) on a name relative to the
  *    working directory (fchdir(2) to the mount point's parent): one system
  *    call where the new API takes six, and system calls are this step's cost.
@@ -615,15 +615,19 @@ static bool shows_itself(const struct place *p, const char *path)
  * bind_cwd. Left alone when a bind already shows it there, as writable as
  * asked or more.
  */
+static bool cwd_shown_by(const struct place *in, const struct sbx_policy *pol)
+{
+	return (in->kind == PLACE_RW ||
+		(in->kind == PLACE_RO && pol->sandbox.bind_cwd == SBX_BIND_CWD_RO)) &&
+	       shows_itself(in, pol->caller_cwd);
+}
+
 static int bind_caller_cwd(struct build *b)
 {
 	const struct sbx_policy *pol = b->pol;
 	const char *cwd = pol->caller_cwd;
-	const struct place *in = deepest(b, cwd);
 
-	if ((in->kind == PLACE_RW ||
-	     (in->kind == PLACE_RO && pol->sandbox.bind_cwd == SBX_BIND_CWD_RO)) &&
-	    shows_itself(in, cwd))
+	if (cwd_shown_by(deepest(b, cwd), pol))
 		return 0;
 	return bind_tree(b, CWD_SLOT(pol), cwd, cwd, pol->sandbox.bind_cwd == SBX_BIND_CWD_RO,
 			 false);
@@ -898,6 +902,35 @@ static int prepare_one(size_t slot, const struct sbx_mount *m, struct sbx_err *e
 	return clone_fail(err, e, failed, what, src, false);
 }
 
+/*
+ * Will a bind of the policy show the caller's cwd, so that build binds no
+ * tree of its own there? bind_caller_cwd()'s question, asked before any
+ * mount is made: the mount the cwd lies in is the policy's deepest one
+ * above it (the last of equals: it lands on top), absent '?' sources left
+ * out. A tree cloned for nothing would cost its closing: a detached tree
+ * is unmounted when its last descriptor goes, and that waits for an RCU
+ * grace period (about 50 us here).
+ */
+static bool cwd_shown_by_policy(const struct sbx_policy *pol)
+{
+	const struct sbx_mount *in = NULL;
+	struct place p;
+
+	for (size_t i = 0; i < pol->fs.n_mounts; i++) {
+		const struct sbx_mount *m = &pol->fs.mounts[i];
+
+		if (prepared.fd[i] == PREPARED_ABSENT || !path_under(pol->caller_cwd, m->dst))
+			continue;
+		if (!in || strlen(m->dst) >= strlen(in->dst))
+			in = m;
+	}
+	if (!in || in->kind == SBX_MOUNT_TMPFS)
+		return false;
+	p = (struct place){ .dst = in->dst, .src = in->src,
+			    .kind = in->kind == SBX_MOUNT_RO ? PLACE_RO : PLACE_RW };
+	return cwd_shown_by(&p, pol);
+}
+
 int sbx_mounts_prepare(const struct sbx_policy *pol, struct sbx_err *err)
 {
 	size_t n = pol->fs.n_mounts;
@@ -916,7 +949,7 @@ int sbx_mounts_prepare(const struct sbx_policy *pol, struct sbx_err *err)
 		if (i < n && pol->fs.mounts[i].kind != SBX_MOUNT_TMPFS)
 			r = prepare_one(i, &pol->fs.mounts[i], err);
 	}
-	if (r == 0 && cwd_wanted(pol))
+	if (r == 0 && cwd_wanted(pol) && !cwd_shown_by_policy(pol))
 		r = prepare_one(CWD_SLOT(pol), NULL, err);
 	if (r != 0)
 		sbx_mounts_release();

@@ -747,6 +747,9 @@ static void host_setup(void)
 	mkdir(p, 0755);
 	hpath(p, sizeof(p), "priv/cwd/x");
 	write_file(p, "caller");
+	hpath(p, sizeof(p), "priv/cwd/out");
+	mkdir(p, 01777);
+	chmod(p, 01777);
 	hpath(p, sizeof(p), "priv/cwd/secret");
 	write_file(p, "secret");
 	chmod(p, 0600);
@@ -965,6 +968,44 @@ static void after_shared(void)
 	      run_name);
 }
 
+/* A cwd a bind shows already is not cloned: build would only close it. */
+static void in_jail_cwd_in_bind(const struct test_policy *t)
+{
+	char buf[PATH_MAX];
+
+	if (!build_ok("prepared cwd in bind", t))
+		return;
+	CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, t->pol.caller_cwd) == 0 &&
+		      !mounted_at(t->pol.caller_cwd),
+	      "mounts/%s/prepared: cwd %s shown by its bind, not bound again", run_name,
+	      t->pol.caller_cwd);
+}
+
+static void in_jail_cwd_in_rw(const struct test_policy *t)
+{
+	char buf[PATH_MAX];
+
+	if (!build_ok("prepared cwd in rw bind", t))
+		return;
+	CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, t->pol.caller_cwd) == 0 &&
+		      !mounted_at(t->pol.caller_cwd) && write_file("rwfile", "rw") == 0,
+	      "mounts/%s/prepared: cwd inside an rw bind of a 0700 directory's child: "
+	      "shown by it, writable",
+	      run_name);
+}
+
+static void in_jail_cwd_under_absent(const struct test_policy *t)
+{
+	char buf[PATH_MAX];
+
+	if (!build_ok("prepared cwd under an absent bind", t))
+		return;
+	CHECK(getcwd(buf, sizeof(buf)) && strcmp(buf, t->pol.caller_cwd) == 0 &&
+		      file_is("x", "caller"),
+	      "mounts/%s/prepared: cwd below an absent optional bind's target bound itself",
+	      run_name);
+}
+
 static void run_prepared(void)
 {
 	struct test_policy t;
@@ -985,6 +1026,31 @@ static void run_prepared(void)
 		t.pol.sandbox.uid = t.pol.sandbox.gid = 65534;
 		as_supervisor(&t, 2, setup_shared, in_jail_shared, after_shared);
 	}
+
+	/* Where the cwd lies in a bind that shows it, only the bind is
+	 * cloned; below an absent optional bind's target, the cwd is. */
+	policy_default(&t);
+	t.pol.caller_cwd = (char *)"/usr/share";
+	as_supervisor(&t, root ? 1 : 0, NULL, in_jail_cwd_in_bind, NULL);
+
+	{
+		static char proj[PATH_MAX], sub[PATH_MAX + 8];
+
+		hpath(proj, sizeof(proj), "priv/cwd");
+		snprintf(sub, sizeof(sub), "%s/out", proj);
+		policy_base(&t);
+		add(&t, SBX_MOUNT_RO, "/usr", "/usr");
+		add_tmpfs(&t, "/tmp", 0);
+		add(&t, SBX_MOUNT_RW, proj, proj);
+		t.pol.sandbox.bind_cwd = SBX_BIND_CWD_RO;
+		t.pol.sandbox.uid = t.pol.sandbox.gid = 65534;
+		t.pol.caller_cwd = sub;
+		as_supervisor(&t, root ? 2 : 0, NULL, in_jail_cwd_in_rw, NULL);
+	}
+
+	policy_private(&t);
+	add(&t, SBX_MOUNT_RO, "?/nonexistent-sbx-test", host);
+	as_supervisor(&t, root ? 3 : 0, NULL, in_jail_cwd_under_absent, NULL);
 
 	/* A missing source fails in prepare, naming it, and leaves nothing
 	 * open (as nobody, prepare is a no-op: build says it, as above). */
