@@ -909,7 +909,7 @@ static int prepare_one(size_t slot, const struct sbx_mount *m, struct sbx_err *e
  * above it (the last of equals: it lands on top), absent '?' sources left
  * out. A tree cloned for nothing would cost its closing: a detached tree
  * is unmounted when its last descriptor goes, and that waits for an RCU
- * grace period (about 50 us here).
+ * grace period (60-80 us here).
  */
 static bool cwd_shown_by_policy(const struct sbx_policy *pol)
 {
