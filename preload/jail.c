@@ -161,6 +161,7 @@ int sbx_jail_enter(const struct sbx_policy *pol, const struct sbx_jail_opts *opt
 	if (init < 0)
 		sbx_supervisor_fail(&sup, err);
 	if (init > 0) {
+		sbx_mounts_release(); /* init holds its own copies */
 		if (sbx_supervisor_start(&sup, init, err) < 0)
 			sbx_supervisor_fail(&sup, err);
 		sbx_supervise(&sup);
