@@ -66,7 +66,9 @@ int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, si
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	char home[PATH_MAX + 8], env_so[PATH_MAX + 16], env_pol[PATH_MAX + 16],
 		env_home[PATH_MAX + 16], env_base[PATH_MAX + 32];
-	char *argv[] = { ev->cfg.eval.python, "-u", "-B", "-c", (char *)evald_runner_py, NULL };
+	/* The last argument (sys.argv[1], unused) says in ps(1) which service a jail belongs to. */
+	char owner[PATH_MAX + 16];
+	char *argv[] = { ev->cfg.eval.python, "-u", "-B", "-c", (char *)evald_runner_py, owner, NULL };
 	char *envp[8];
 	int n = 0;
 	const char *cwd;
@@ -74,6 +76,7 @@ int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, si
 	memset(j, 0, sizeof(*j));
 	j->pid = -1;
 	j->pidfd = j->out_fd = j->req_fd = j->dir_fd = -1;
+	snprintf(owner, sizeof(owner), "sbx-evald:%s", ev->state_dir);
 	snprintf(j->dir, sizeof(j->dir), "%s/run.XXXXXX", ev->state_dir);
 	if (!mkdtemp(j->dir)) {
 		snprintf(err, errlen, "mkdtemp %s: %s", j->dir, strerror(errno));

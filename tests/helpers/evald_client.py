@@ -7,6 +7,7 @@
     evald_client.py ADDR stall SECONDS                send half a request; say when closed
     evald_client.py ADDR abandon SECONDS CODE         POST CODE, hang up after SECONDS
     evald_client.py ADDR raw FILE                     send FILE's bytes; print the reply
+    evald_client.py ADDR paced N GAP_MS [CODE]        N requests one at a time, GAP_MS apart
 
 ADDR is HOST:PORT or unix:PATH. Only the standard library, so it runs
 anywhere python3 does. `load` prints one line: counts by status, latency
@@ -206,13 +207,34 @@ def cmd_raw(addr, path):
     sys.stdout.write(out.decode("utf-8", "replace"))
 
 
+def cmd_paced(addr, n, gap_ms, code="print(1)"):
+    # Concurrency 1 with think time: what one user at a time sees while the
+    # pool keeps up (a closed loop measures the refill rate instead).
+    body = json.dumps({"input": code}).encode()
+    c = connection(addr)
+    lat, walls = [], []
+    for _ in range(int(n)):
+        t0 = time.monotonic()
+        c.request("POST", "/eval", body=body, headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        d = json.loads(r.read())
+        lat.append((time.monotonic() - t0) * 1e3)
+        walls.append(d["wall_s"] * 1e3)
+        time.sleep(float(gap_ms) / 1e3)
+    c.close()
+    lat.sort()
+    walls.sort()
+    print("p50=%.1f p99=%.1f wall_p50=%.1f" % (
+        lat[len(lat) // 2], lat[min(len(lat) - 1, len(lat) * 99 // 100)], walls[len(walls) // 2]))
+
+
 def main():
     if len(sys.argv) < 3:
         sys.stderr.write(__doc__)
         sys.exit(2)
     addr, cmd, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     {"req": cmd_req, "code": cmd_code, "load": cmd_load, "stall": cmd_stall,
-     "abandon": cmd_abandon, "raw": cmd_raw}[cmd](addr, *args)
+     "abandon": cmd_abandon, "raw": cmd_raw, "paced": cmd_paced}[cmd](addr, *args)
 
 
 if __name__ == "__main__":
