@@ -93,14 +93,16 @@ int sbx_rec_recv(int sock, struct sbx_rec *rec, int *fd, pid_t *sender)
 	return 1;
 }
 
-int sbx_rec_expect(int sock, uint32_t type, struct sbx_err *err)
+int sbx_rec_expect(int sock, uint32_t type, int32_t *value, int *fd, struct sbx_err *err)
 {
 	struct sbx_rec rec;
-	int fd;
-	int r = sbx_rec_recv(sock, &rec, &fd, NULL);
+	int got;
+	int r = sbx_rec_recv(sock, &rec, &got, NULL);
 
-	if (fd >= 0)
-		close(fd);
+	if (fd)
+		*fd = got;
+	else if (got >= 0)
+		close(got);
 	if (r < 0)
 		return sbx_fail(err, SBX_STEP_INIT, errno, "read from the supervisor");
 	if (r == 0)
@@ -108,6 +110,8 @@ int sbx_rec_expect(int sock, uint32_t type, struct sbx_err *err)
 	if (rec.type != type)
 		return sbx_fail(err, SBX_STEP_INIT, 0, "unexpected record %u from the supervisor",
 				rec.type);
+	if (value)
+		*value = rec.value;
 	return 0;
 }
 

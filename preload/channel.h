@@ -6,6 +6,7 @@
  *
  *   P -> I  SBX_REC_MAPS     uid/gid maps are written: take the ids
  *   P -> I  SBX_REC_GO       cgroup joined, network ready: start the program
+ *                            (+ the seccomp filter's memory file)
  *   I -> P  SBX_REC_PID      the program's pid, as the jail's init sees it
  *   X -> P  SBX_REC_READY    every step done, main may start (+ listener fd)
  *   * -> P  SBX_REC_ERROR    a step failed: text is the `sbx: ...` line
@@ -42,8 +43,10 @@ int sbx_rec_send(int sock, uint32_t type, int32_t value, const char *text, int f
  * not NULL) the sender's pid as we see it, when the socket has SO_PASSCRED,
  * else 0. Returns 0 on EOF, 1 on a record, -1 on error. */
 int sbx_rec_recv(int sock, struct sbx_rec *rec, int *fd, pid_t *sender);
-/* Wait for one record of the given type; anything else (EOF included) is an error. */
-int sbx_rec_expect(int sock, uint32_t type, struct sbx_err *err);
+/* Wait for one record of the given type; anything else (EOF included) is an
+ * error. *value and *fd (when not NULL) get the record's value and attached
+ * descriptor (-1 if none); without fd, an attached descriptor is closed. */
+int sbx_rec_expect(int sock, uint32_t type, int32_t *value, int *fd, struct sbx_err *err);
 
 /* In the jail, after a failed step: send the error line to the supervisor
  * (which prints it and reports it), then _exit(125). */

@@ -12,17 +12,23 @@ static int close_from_to(unsigned first, unsigned last)
 	return (int)syscall(SYS_close_range, first, last, 0);
 }
 
-int sbx_fds_close(const struct sbx_policy *pol, int keep, struct sbx_err *err)
+int sbx_fds_close(const struct sbx_policy *pol, int keep_a, int keep_b, struct sbx_err *err)
 {
+	int keep[2] = {keep_a < keep_b ? keep_a : keep_b, keep_a < keep_b ? keep_b : keep_a};
+	unsigned from = 3;
+
 	if (!pol->sandbox.close_fds)
 		return 0;
-	if (keep < 3) {
-		if (close_from_to(3, ~0U) < 0)
-			return sbx_fail(err, SBX_STEP_FDS, errno, "close_range(3, ~0)");
-		return 0;
+	/* Close everything from 3 up, around the (at most two) kept ones. */
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < (int)from)
+			continue;
+		if (close_from_to(from, (unsigned)keep[i] - 1) < 0)
+			return sbx_fail(err, SBX_STEP_FDS, errno, "close_range(%u, %d)", from, keep[i] - 1);
+		from = (unsigned)keep[i] + 1;
 	}
-	if (close_from_to(3, (unsigned)keep - 1) < 0 || close_from_to((unsigned)keep + 1, ~0U) < 0)
-		return sbx_fail(err, SBX_STEP_FDS, errno, "close_range");
+	if (close_from_to(from, ~0U) < 0)
+		return sbx_fail(err, SBX_STEP_FDS, errno, "close_range(%u, ~0)", from);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sched.h>
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -352,15 +354,16 @@ static int build(scmp_filter_ctx ctx, const struct sbx_policy *pol, bool *notify
 	return 0;
 }
 
-int sbx_seccomp_install(const struct sbx_policy *pol, enum sbx_seccomp_mode mode, int *listener,
-			struct sbx_err *err)
+int sbx_seccomp_compile(const struct sbx_policy *pol, enum sbx_seccomp_mode mode,
+			struct sbx_seccomp_prog *prog, struct sbx_err *err)
 {
 	scmp_filter_ctx ctx;
 	bool notify_used = false;
-	int rc;
+	int fd, rc;
 
 	(void)mode; /* the filter is the same; only the supervisor's answers differ */
-	*listener = -1;
+	prog->fd = -1;
+	prog->notify = false;
 	/* API level 5: SCMP_ACT_NOTIFY and the notification calls exist in
 	 * both libseccomp and the kernel (seccomp_api_get(3)). */
 	if (seccomp_api_get() < 5) {
@@ -368,54 +371,83 @@ int sbx_seccomp_install(const struct sbx_policy *pol, enum sbx_seccomp_mode mode
 		sbx_hint(err, "needs Linux 5.5 or later and libseccomp 2.5 or later");
 		return -1;
 	}
-	/* Default allow: a deny list. seccomp_init also leaves NO_NEW_PRIVS on
-	 * (SCMP_FLTATR_CTL_NNP): caps.c set it already, setting it twice is
-	 * harmless, and without it an unprivileged load would fail. No
-	 * SCMP_FLTATR_CTL_TSYNC: the process is single-threaded here (jail.c
-	 * checks it), and before Linux 5.7 TSYNC and a listener could not be
-	 * asked for together. */
+	/* Default allow: a deny list. */
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return sbx_fail(err, SBX_STEP_SECCOMP, ENOMEM, "create the filter");
-	/* libseccomp keeps one listener per process: a second filter loaded
-	 * through it would silently get none (its notify_fd stays the first
-	 * one's, src/system.c). The kernel itself refuses a second listener in
-	 * one chain with EBUSY; say the same here. */
-	if (seccomp_notify_fd(ctx) >= 0) {
-		seccomp_release(ctx);
-		sbx_fail(err, SBX_STEP_SECCOMP, EBUSY, "load the filter");
-		sbx_hint(err, "this process already loaded a filter with a listener");
-		return -1;
-	}
 	if (build(ctx, pol, &notify_used, err) < 0) {
 		seccomp_release(ctx);
 		return -1;
 	}
-	/* With a notify rule, libseccomp loads the filter with
-	 * SECCOMP_FILTER_FLAG_NEW_LISTENER and keeps the listener for
-	 * seccomp_notify_fd(3). It is close-on-exec. */
-	rc = seccomp_load(ctx);
-	if (rc < 0) {
+	/* The program as the kernel will run it, in a memory file the jail
+	 * inherits or receives: generating it takes libseccomp most of a
+	 * millisecond, which the supervisor spends while the jail builds its
+	 * root, instead of the program spending it before main. */
+	fd = memfd_create("sbx-seccomp", MFD_CLOEXEC);
+	if (fd < 0) {
 		seccomp_release(ctx);
-		sbx_fail(err, SBX_STEP_SECCOMP, -rc, "load the filter");
-		if (rc == -EBUSY)
+		return sbx_fail(err, SBX_STEP_SECCOMP, errno, "memfd_create");
+	}
+	rc = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (rc < 0) {
+		close(fd);
+		return sbx_fail(err, SBX_STEP_SECCOMP, -rc, "generate the filter");
+	}
+	prog->fd = fd;
+	prog->notify = notify_used;
+	return 0;
+}
+
+int sbx_seccomp_load(const struct sbx_seccomp_prog *prog, int *listener, struct sbx_err *err)
+{
+	/* BPF_MAXINSNS (4096) instructions of 8 bytes: the largest filter the
+	 * kernel takes. */
+	struct sock_filter insns[4096];
+	struct sock_fprog fprog;
+	ssize_t n;
+	long rc;
+
+	*listener = -1;
+	n = pread(prog->fd, insns, sizeof(insns), 0);
+	if (n < 0)
+		return sbx_fail(err, SBX_STEP_SECCOMP, errno, "read the filter");
+	if (n == 0 || n % (ssize_t)sizeof(insns[0]) != 0 || n == (ssize_t)sizeof(insns))
+		return sbx_fail(err, SBX_STEP_SECCOMP, 0, "the filter has %zd bytes", n);
+	fprog.len = (unsigned short)(n / (ssize_t)sizeof(insns[0]));
+	fprog.filter = insns;
+	/* With a notify rule, ask for a listener (seccomp(2),
+	 * SECCOMP_FILTER_FLAG_NEW_LISTENER); it is close-on-exec. No TSYNC:
+	 * the process is single-threaded here (jail.c checks it). */
+	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     prog->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0, &fprog);
+	if (rc < 0) {
+		int e = errno;
+		sbx_fail(err, SBX_STEP_SECCOMP, e, "load the filter");
+		if (e == EBUSY)
 			sbx_hint(err, "a filter with a listener is already installed: "
 				      "a sandbox inside a sandbox?");
-		else if (rc == -EACCES)
+		else if (e == EACCES)
 			sbx_hint(err, "no_new_privs is not set");
 		return -1;
 	}
-	if (notify_used) {
-		*listener = seccomp_notify_fd(ctx);
-		if (*listener < 0) {
-			seccomp_release(ctx);
-			/* The filter is in place and will answer ENOSYS to every
-			 * denied call: still closed, but nobody would be told. */
-			return sbx_fail(err, SBX_STEP_SECCOMP, 0, "no notification listener after load");
-		}
-	}
-	seccomp_release(ctx);
+	if (prog->notify)
+		*listener = (int)rc;
 	return 0;
+}
+
+int sbx_seccomp_install(const struct sbx_policy *pol, enum sbx_seccomp_mode mode, int *listener,
+			struct sbx_err *err)
+{
+	struct sbx_seccomp_prog prog;
+	int rc;
+
+	*listener = -1;
+	if (sbx_seccomp_compile(pol, mode, &prog, err) < 0)
+		return -1;
+	rc = sbx_seccomp_load(&prog, listener, err);
+	close(prog.fd);
+	return rc;
 }
 
 /* ---- the supervisor's side ---- */

@@ -27,8 +27,26 @@ enum sbx_seccomp_mode {
 				namespace-changing ones and foreign ABIs */
 };
 
-/* Build and load the filter. *listener gets the notification fd (or -1 when
- * the preset is none and nothing is denied: the filter then only kills
+/*
+ * The filter in two halves, so the costly one runs off the program's path:
+ * sbx_seccomp_compile() (the supervisor, while the jail builds its root)
+ * generates the BPF program into a memory file; sbx_seccomp_load() (the
+ * program, last step before main) loads it. prog->notify: the filter has
+ * notify rules, so the load asks for a listener.
+ */
+struct sbx_seccomp_prog {
+	int fd;
+	bool notify;
+};
+
+int sbx_seccomp_compile(const struct sbx_policy *pol, enum sbx_seccomp_mode mode,
+			struct sbx_seccomp_prog *prog, struct sbx_err *err)
+	__attribute__((warn_unused_result));
+int sbx_seccomp_load(const struct sbx_seccomp_prog *prog, int *listener, struct sbx_err *err)
+	__attribute__((warn_unused_result));
+
+/* Both at once (compile, then load). *listener gets the notification fd (or
+ * -1 when the preset is none and nothing is denied: the filter then only kills
  * foreign ABIs). The listener is close-on-exec but the program runs in this
  * same process: hand it to the supervisor and close it before main, or a
  * thread of the program could answer its own notifications. If the listener

@@ -118,7 +118,13 @@ int sbx_supervisor_start(struct sbx_supervisor *sup, pid_t init_pid, struct sbx_
 	 * itself starts only after GO, so it never runs outside its cgroup. */
 	if (sup->cg_made && sbx_cgroup_attach(&sup->cg, init_pid, err) < 0)
 		goto fail;
-	(void)sbx_rec_send(sup->sock, SBX_REC_GO, 0, NULL, -1);
+	/* Meanwhile, too: generate the seccomp filter, which the program
+	 * loads as its last step. It rides along with GO. */
+	struct sbx_seccomp_prog prog;
+	if (sbx_seccomp_compile(sup->pol, sup->seccomp_mode, &prog, err) < 0)
+		goto fail;
+	(void)sbx_rec_send(sup->sock, SBX_REC_GO, prog.notify, NULL, prog.fd);
+	close(prog.fd);
 	return 0;
 fail:
 	kill(init_pid, SIGKILL);
