@@ -51,8 +51,12 @@ $(BUILD)/libsbx.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# sandbox.so carries its libraries inside (static, and hidden: they neither
+# cost the loader a file each on every run nor interpose on the program's own
+# copies of libseccomp, inih or jansson); it needs only libc.
 sandbox.so: $(BUILD)/preload/sandbox.o $(BUILD)/libsbx.a
-	$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -o $@ $^ $(LIBS)
+	$(CC) -shared -Wl,-z,now -Wl,-z,relro -Wl,--no-undefined -Wl,--exclude-libs,ALL -o $@ $^ \
+	  -Wl,-Bstatic $(LIBS) -Wl,-Bdynamic
 
 # sbx is linked static (static-pie): no loader runs before the jail is built,
 # so no LD_PRELOAD (a stray sandbox.so included) reaches sbx itself, and
