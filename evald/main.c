@@ -5,6 +5,7 @@
  * directory, a check that a jail starts, the socket, the pool, the server;
  * then it waits for SIGTERM/SIGINT and drains. See docs/evald.md.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -183,7 +185,7 @@ static int listen_on(const char *spec, unsigned mode, char *shown, size_t shown_
 static void set_flag(struct evald_config *cfg, const char *section, const char *key,
 		     const char *value, const char *flag)
 {
-	struct evald_config_error err;
+	struct evald_config_error err = { { 0 } };
 
 	if (evald_config_set(cfg, section, key, value, flag, &err) < 0)
 		die(EXIT_USAGE, "%s", err.message);
@@ -208,7 +210,7 @@ static void parse_args(int argc, char **argv, struct evald_config *cfg, bool *pr
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct evald_config_error err;
+	struct evald_config_error err = { { 0 } };
 	int c;
 
 	/* The config file first, whatever its place: flags override it. */
@@ -314,16 +316,57 @@ static void resolve_paths(struct evald *ev)
 	ev->policy_name = strdup(cfg->eval.policy ? cfg->eval.policy : "built-in evald-policy.ini");
 }
 
+/*
+ * State directories of earlier runs that died without cleaning up (SIGKILL,
+ * a crash): each live one holds an flock(2) on its "lock" file, so one whose
+ * lock can be taken is abandoned. Its jails are gone (PR_SET_PDEATHSIG).
+ */
+static void remove_stale_state_dirs(int base_fd)
+{
+	int fd = openat(base_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char lock[NAME_MAX + 8];
+		int lfd;
+
+		if (strncmp(e->d_name, "sbx-evald.", 10) != 0 || strlen(e->d_name) != 16)
+			continue;
+		snprintf(lock, sizeof(lock), "%s/lock", e->d_name);
+		lfd = openat(base_fd, lock, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (lfd < 0)
+			continue; /* not ours, or not finished starting: leave it */
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+			evald_log("removing %s, left by an earlier run", e->d_name);
+			evald_rmtree_at(base_fd, e->d_name);
+		}
+		close(lfd);
+	}
+	closedir(d);
+}
+
 /* Our own directory for the effective policy and the per-run directories. */
 static void make_state_dir(struct evald *ev)
 {
 	const char *base = ev->cfg.eval.state_dir;
 	char path[PATH_MAX];
+	int base_fd, lock_fd;
 
 	if (!base)
 		base = getenv("RUNTIME_DIRECTORY"); /* systemd's RuntimeDirectory= */
 	if (!base || !*base)
 		base = "/tmp";
+	base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (base_fd < 0)
+		die(1, "state directory %s: %s", base, strerror(errno));
+	remove_stale_state_dirs(base_fd);
+	close(base_fd);
 	snprintf(path, sizeof(path), "%s/sbx-evald.XXXXXX", base);
 	if (!mkdtemp(path))
 		die(1, "state directory %s: %s", path, strerror(errno));
@@ -331,6 +374,11 @@ static void make_state_dir(struct evald *ev)
 	if (chmod(path, ev->as_root ? 0711 : 0700) < 0)
 		die(1, "chmod %s: %s", path, strerror(errno));
 	ev->state_dir = strdup(path);
+	/* Held (never closed) while we live: see remove_stale_state_dirs(). */
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/lock");
+	lock_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0)
+		die(1, "%s: %s", path, strerror(errno));
 }
 
 static void remove_state_dir(struct evald *ev)

@@ -45,7 +45,7 @@ cgroups_leaked() {
 		echo "$d"
 	done
 }
-our_procs() { grep -l "sbx-evald:$T/sbx-evald[.]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l; } # [.]: not grep itself
+our_procs() { grep -l "sbx-evald:$T/state-[a-z]*/sbx-evald[.]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l; } # [.]: not grep itself
 
 SERVERS=()
 AS=() # a command to start the server as (setpriv ...)
@@ -63,8 +63,10 @@ trap 'stop_servers; cleanup_tmp' EXIT
 # start NAME ARGS...: start a server, logging to $T/NAME.log; sets ADDR and PID.
 start() {
 	local name=$1; shift
+	mkdir -p "$T/state-$name"
+	chmod 1777 "$T/state-$name"
 	"${AS[@]}" "$T/sbx-evald" "${JAILFLAG[@]}" --listen 127.0.0.1:0 --sandbox "$SO" --policy "$T/policy.ini" \
-		--set eval.state_dir="$T" "$@" 2> "$T/$name.log" &
+		--set eval.state_dir="$T/state-$name" "$@" 2> "$T/$name.log" &
 	PID=$!
 	SERVERS+=("$PID")
 	ADDR=
@@ -364,6 +366,40 @@ else
 	fail disconnect-cancels "cancelled_total $before -> $(cancelled)"
 fi
 
+# ---- back-pressure: a full queue answers 503 with Retry-After; a queued job whose client left is dropped ----
+start shed --workers 1 --queue 1 --pool 1 || fail shed-start "$(cat "$T/shed.log")"
+health_is() { # FIELD VALUE: wait (up to 5 s) until /health says so
+	local i
+	for i in $(seq 100); do
+		"${CLIENT[@]}" "$ADDR" req GET /health | grep -q "\"$1\":$2[,}]" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+metric() { "${CLIENT[@]}" "$ADDR" req GET /metrics | sed -n "s/^$1 //p"; }
+code shedsleep 'import time; time.sleep(1); print("slept")' &
+SLEEPER=$!
+health_is running 1
+"${CLIENT[@]}" "$ADDR" abandon 0.5 'print("never run")' > /dev/null &
+ABANDON=$!
+health_is queued 1
+"${CLIENT[@]}" "$ADDR" req POST /eval <(echo '{"input": "print(1)"}') > "$T/full.raw" 2>&1
+if head -1 "$T/full.raw" | grep -q 503 && grep -q '^Retry-After: [1-9]' "$T/full.raw"; then
+	pass queue-full-503-retry-after
+else
+	fail queue-full-503-retry-after "$(head -c 300 "$T/full.raw" | tr '\n' '|')"
+fi
+wait "$SLEEPER" "$ABANDON"
+for _ in $(seq 60); do [ "$(metric sbx_evald_cancelled_total)" = 1 ] && break; sleep 0.05; done
+ran=$(metric 'sbx_evald_evaluations_total{reason="exit"}')
+killed=$(metric 'sbx_evald_evaluations_total{reason="cancelled"}')
+if [ "$(get shedsleep 'd["stdout"]')" = slept ] && [ "$(metric sbx_evald_cancelled_total)" = 1 ] &&
+	[ "$ran" = 1 ] && [ "$killed" = 0 ]; then
+	pass queued-disconnect-dropped
+else
+	fail queued-disconnect-dropped "cancelled=$(metric sbx_evald_cancelled_total) ran=$ran killed=$killed $(brief shedsleep)"
+fi
+
 # ---- packages: a read-only user base ----
 mkdir -p "$T/pkgsrc/evald_testpkg"
 printf 'VALUE = 42\n' > "$T/pkgsrc/evald_testpkg/__init__.py"
@@ -392,12 +428,30 @@ mode=$(stat -c %a "$T/evald.sock")
 code cold 'print("cold")'
 check pool-off-unix-socket cold test "$(get cold 'd["stdout"]')" = cold
 
+# ---- SIGKILL to the service: its jails end with it; the next start cleans up ----
+code killed 'import time; time.sleep(30)' &
+KILLED_CLIENT=$!
+health_is running 1
+kill -KILL "$COLD_PID"
+wait "$COLD_PID" 2>/dev/null
+wait "$KILLED_CLIENT" 2>/dev/null
+for _ in $(seq 50); do
+	[ "$(grep -l "sbx-evald:$T/state-cold/sbx-evald[.]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l)" = 0 ] && break
+	sleep 0.1
+done
+n=$(grep -l "sbx-evald:$T/state-cold/sbx-evald[.]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l)
+[ "$n" = 0 ] && pass no-jail-outlives-the-service || fail no-jail-outlives-the-service "$n jail processes"
+start cold2 --pool 0 --set eval.state_dir="$T/state-cold" || fail cold2-start "$(cat "$T/cold2.log")"
+if grep -q 'left by an earlier run' "$T/cold2.log" && [ "$(ls "$T/state-cold" | wc -l)" = 1 ]; then
+	pass stale-state-removed
+else
+	fail stale-state-removed "$(ls "$T/state-cold") $(cat "$T/cold2.log")"
+fi
+
 # ---- as an unprivileged user: the jail maps to that user ----
 if [ "$(id -u)" = 0 ]; then
-	mkdir -p "$T/nobody"
-	chmod 1777 "$T/nobody"
 	AS=("${NOBODY[@]}")
-	if start nobody --pool 1 --set eval.state_dir="$T/nobody"; then
+	if start nobody --pool 1; then
 		code nobody 'import os; print(os.getuid(), open("/proc/self/uid_map").read().split()[1])'
 		check as-unprivileged-user nobody test "$(get nobody 'd["stdout"]')" = "65534 65534"
 	else
@@ -422,10 +476,10 @@ if [ $((rss_after - rss_before)) -lt 4096 ]; then
 else
 	fail rss-flat "RSS grew from $rss_before to $rss_after kB"
 fi
-runs=$(ls -d "$T"/sbx-evald.*/run.* 2>/dev/null | wc -l)
-# Idle: only the pools' ready jails have directories (3 + 1 + 0).
-for _ in $(seq 50); do [ "$runs" -le 4 ] && break; sleep 0.1; runs=$(ls -d "$T"/sbx-evald.*/run.* 2>/dev/null | wc -l); done
-[ "$runs" -le 4 ] && pass no-run-dirs-left-while-idle || fail no-run-dirs-left-while-idle "$runs run directories"
+# Idle: only the pool's ready jails (3) have directories.
+runs() { ls -d "$T"/state-main/sbx-evald.*/run.* 2>/dev/null | wc -l; }
+for _ in $(seq 50); do [ "$(runs)" -le 3 ] && break; sleep 0.1; done
+[ "$(runs)" -le 3 ] && pass no-run-dirs-left-while-idle || fail no-run-dirs-left-while-idle "$(runs) run directories"
 
 # ---- SIGTERM drains: what runs finishes, then exit 0 ----
 code drained 'import time; time.sleep(1); print("finished")' &
@@ -446,7 +500,7 @@ fi
 # ---- nothing left behind ----
 stop_servers
 sleep 0.2
-left=$(ls -d "$T"/sbx-evald.* 2>/dev/null)
+left=$(ls -d "$T"/state-*/* 2>/dev/null)
 [ -z "$left" ] && pass no-temp-dirs-left || fail no-temp-dirs-left "$left"
 [ "$(our_procs)" = 0 ] && pass no-processes-left || fail no-processes-left "$(our_procs) jail processes"
 for _ in $(seq 20); do [ -z "$(cgroups_leaked)" ] && break; sleep 0.1; done

@@ -207,7 +207,7 @@ static void test_config(void)
 {
 	char long_line[300];
 	struct evald_config cfg;
-	struct evald_config_error err;
+	struct evald_config_error err = { { 0 } };
 
 	CHECK(config_error("[server]\nworkers = 4\nlisten = unix:/run/e.sock\n[eval]\npool = 0\n"
 			   "output_limit = 64K ; inline comment\n",
