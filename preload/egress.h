@@ -31,4 +31,11 @@ int sbx_egress_rules(const struct sbx_egress *eg, struct sbx_err *err)
 	__attribute__((warn_unused_result));
 void sbx_egress_stop(struct sbx_egress *eg, int64_t *bytes_sent, int64_t *bytes_received);
 
+/*
+ * The text of the jail's /etc/resolv.conf, naming the resolver the filter lets
+ * through (NULL when eg is NULL). The mounts step puts it at /etc/resolv.conf
+ * of the new root. A plain read of eg: callable in init.
+ */
+const char *sbx_egress_resolv_conf(const struct sbx_egress *eg);
+
 #endif
