@@ -34,6 +34,7 @@ static const struct key keys[] = {
 	{ "server", "queue", K_UINT, OFF(server.queue), 0, 100000 },
 	{ "server", "max_connections", K_UINT, OFF(server.max_connections), 4, 60000 },
 	{ "server", "max_body", K_SIZE, OFF(server.max_body_bytes), 0, 0 },
+	{ "server", "max_buffered", K_SIZE, OFF(server.max_buffered_bytes), 0, 0 },
 	{ "server", "connection_timeout", K_UINT, OFF(server.connection_timeout_s), 1, 3600 },
 	{ "server", "request_timeout", K_UINT, OFF(server.request_timeout_s), 1, 3600 },
 	{ "server", "drain_timeout", K_UINT, OFF(server.drain_timeout_s), 0, 3600 },
@@ -197,6 +198,7 @@ int evald_config_defaults(struct evald_config *cfg)
 	cfg->server.queue = 16;
 	cfg->server.max_connections = 256;
 	cfg->server.max_body_bytes = 16 * 1024 * 1024;
+	cfg->server.max_buffered_bytes = 256 * 1024 * 1024;
 	cfg->server.connection_timeout_s = 10;
 	cfg->server.request_timeout_s = 30;
 	cfg->server.drain_timeout_s = 30;

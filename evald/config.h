@@ -21,6 +21,7 @@ struct evald_config {
 		unsigned queue;		/* evaluations waiting; more get 503 */
 		unsigned max_connections;
 		uint64_t max_body_bytes; /* larger bodies get 413 */
+		uint64_t max_buffered_bytes; /* bodies being received, all together; more get 503 */
 		unsigned connection_timeout_s; /* idle connection closed after */
 		unsigned request_timeout_s;    /* whole request body must arrive within */
 		unsigned drain_timeout_s;      /* SIGTERM: running evaluations get this long */

@@ -47,6 +47,8 @@ struct req {
 	char *body;
 	size_t body_len, body_cap;
 	bool too_big;
+	bool too_busy;	 /* max_buffered reached while receiving */
+	size_t counted; /* bytes of body counted in the server's buffered total */
 	bool answered;
 	struct job *job;
 	unsigned status;
@@ -65,11 +67,26 @@ struct evald_server {
 	unsigned queued, running;
 	unsigned suspended; /* jobs not yet handed back to MHD */
 	unsigned open_requests;
+	uint64_t buffered; /* request bodies being received, in bytes */
 	double avg_eval_ms;
 	bool draining, stopping;
 	pthread_t *workers;
 	struct evald_request_limits limits;
 };
+
+/* Forget r's body (and its share of the buffered total). */
+static void drop_body(struct evald_server *s, struct req *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->body_len = r->body_cap = 0;
+	if (r->counted) {
+		pthread_mutex_lock(&s->lock);
+		s->buffered -= r->counted;
+		pthread_mutex_unlock(&s->lock);
+		r->counted = 0;
+	}
+}
 
 /* ---- answers ---- */
 
@@ -374,16 +391,19 @@ static enum MHD_Result submit(struct evald_server *s, struct MHD_Connection *c, 
 		return send_error(c, r, 413, "", "request body too large", "X-Max-Body-Bytes",
 				  retry);
 	}
+	if (r->too_busy)
+		return send_error(c, r, 503, "", "too many request bodies being received; retry later",
+				  MHD_HTTP_HEADER_RETRY_AFTER, "1");
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return MHD_NO;
 	if (evald_request_parse(r->body ? r->body : "", r->body_len, &s->limits, &job->in, &perr) <
 	    0) {
 		free(job);
+		drop_body(s, r);
 		return send_error(c, r, 400, perr.field, perr.message, NULL, NULL);
 	}
-	free(r->body);
-	r->body = NULL;
+	drop_body(s, r);
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	job->client_fd = ci ? ci->connect_fd : -1;
 	job->conn = c;
@@ -490,13 +510,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				return MHD_NO;
 			return MHD_YES;
 		}
-		if (r->too_big || r->body_len + n > s->ev->cfg.server.max_body_bytes) {
-			r->too_big = true;
-			free(r->body);
-			r->body = NULL;
-			r->body_len = r->body_cap = 0;
+		if (r->too_big || r->too_busy || r->body_len + n > s->ev->cfg.server.max_body_bytes) {
+			if (!r->too_busy)
+				r->too_big = true;
+			drop_body(s, r);
 			return MHD_YES;
 		}
+		/* All bodies being received share one budget: many large uploads at once get 503. */
+		pthread_mutex_lock(&s->lock);
+		if (s->buffered + n > s->ev->cfg.server.max_buffered_bytes) {
+			pthread_mutex_unlock(&s->lock);
+			r->too_busy = true;
+			drop_body(s, r);
+			return MHD_YES;
+		}
+		s->buffered += n;
+		r->counted += n;
+		pthread_mutex_unlock(&s->lock);
 		if (r->body_len + n + 1 > r->body_cap) {
 			size_t cap = (r->body_len + n + 1) * 2;
 			char *g;
@@ -539,7 +569,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		free(r->job->answer);
 		free(r->job);
 	}
-	free(r->body);
+	drop_body(s, r);
 	free(r);
 	*req_cls = NULL;
 	pthread_mutex_lock(&s->lock);

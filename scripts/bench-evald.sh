@@ -32,6 +32,10 @@ cat > "$T/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.body = os.getenv("BODY")
 wrk.headers["Content-Type"] = "application/json"
+local gap = tonumber(os.getenv("GAP_MS") or "0")
+if gap > 0 then
+	function delay() return gap end
+end
 LUA
 
 start() { # POOL
@@ -82,7 +86,10 @@ for pool in "$POOL" 0; do
 				"${p50:--}" "${p99:--}" "$cpu" "${non2xx:-0}"
 		done
 	done
-	paced=$("$PY" tests/helpers/evald_client.py "$ADDR" paced 100 50)
-	printf '%-6s %-10s %5s %s\n' "$pool" "print" "paced" "$paced (one request at a time, 50 ms apart)"
+	out=$(GAP_MS=50 BODY=$PRINT "$WRK" -t1 -c1 -d"$((DURATION + 2))s" --latency -s "$T/post.lua" "http://$ADDR/eval" 2>&1)
+	printf '%-6s %-10s %5s %9s %9s %9s %10s %7s  (one at a time, 50 ms apart)\n' "$pool" print paced \
+		"$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')" \
+		"$(echo "$out" | awk '$1 == "50%" { print $2 }')" "$(echo "$out" | awk '$1 == "99%" { print $2 }')" - \
+		"$(echo "$out" | awk '/Non-2xx/ { print $5 }')"
 	stop
 done

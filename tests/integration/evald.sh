@@ -410,7 +410,12 @@ else
 	fail packages-install "$(tail -5 "$T/install.log" | tr '\n' '|')"
 fi
 chmod -R a+rX "$T/userbase" 2>/dev/null
-start pkgs --pool 1 --user-base "$T/userbase" || fail pkgs-start "$(cat "$T/pkgs.log")"
+start pkgs --pool 1 --user-base "$T/userbase" --set server.max_buffered=2K ||
+	fail pkgs-start "$(cat "$T/pkgs.log")"
+# Bodies being received share max_buffered: over it, 503 (not memory without bound).
+"$PY" -c 'import json; print(json.dumps({"input": "#" + "x" * 3000}))' > "$T/3k.body"
+"${CLIENT[@]}" "$ADDR" req POST /eval "$T/3k.body" > "$T/3k.raw" 2>&1
+head -1 "$T/3k.raw" | grep -q 503 && pass max-buffered-503 || fail max-buffered-503 "$(head -c 300 "$T/3k.raw")"
 code pkg 'import evald_testpkg, os
 print(evald_testpkg.VALUE)
 try:
@@ -432,8 +437,9 @@ check pool-off-unix-socket cold test "$(get cold 'd["stdout"]')" = cold
 code killed 'import time; time.sleep(30)' &
 KILLED_CLIENT=$!
 health_is running 1
+disown "$COLD_PID" # no "Killed" line from bash
 kill -KILL "$COLD_PID"
-wait "$COLD_PID" 2>/dev/null
+for _ in $(seq 50); do kill -0 "$COLD_PID" 2>/dev/null || break; sleep 0.05; done
 wait "$KILLED_CLIENT" 2>/dev/null
 for _ in $(seq 50); do
 	[ "$(grep -l "sbx-evald:$T/state-cold/sbx-evald[.]" /proc/[0-9]*/cmdline 2>/dev/null | wc -l)" = 0 ] && break
