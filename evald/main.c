@@ -514,5 +514,12 @@ int main(int argc, char **argv)
 	if (strncmp(ev.cfg.server.listen, "unix:", 5) == 0)
 		unlink(ev.cfg.server.listen + 5);
 	evald_log("stopped");
+	remove_state_dir(&ev);
+	the_state = NULL;
+	free(ev.sandbox_path);
+	free(ev.state_dir);
+	free(ev.policy_path);
+	free(ev.policy_name);
+	evald_config_free(&ev.cfg);
 	return 0;
 }

@@ -674,4 +674,9 @@ void evald_server_drain(struct evald_server *s, unsigned timeout_s)
 		;
 	pthread_mutex_unlock(&s->lock);
 	MHD_stop_daemon(s->mhd);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->idle);
+	free(s->workers);
+	free(s);
 }

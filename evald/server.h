@@ -28,7 +28,7 @@ struct evald_server *evald_server_start(const struct evald *ev, struct evald_poo
  * SIGTERM: stop accepting, answer 503 to new requests on open connections,
  * let queued and running evaluations finish within timeout_s, then end the
  * rest (queued: 503, running: their jail ended) and stop. Returns when every
- * answer is out.
+ * answer is out; s is freed.
  */
 void evald_server_drain(struct evald_server *s, unsigned timeout_s);
 

@@ -207,7 +207,8 @@ static void walk_dir(struct walk *w, int dir, const char *prefix, int depth)
 			n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		char path[4096];
 		struct stat st;

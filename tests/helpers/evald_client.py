@@ -131,7 +131,7 @@ def cmd_load(addr, n, conc, code="print(1)"):
                 elif status != 503 and not unexpected:
                     unexpected.append(("%s " % status).encode() + data[:300])
             if status == 503:
-                time.sleep(0.05)  # back off a little, as Retry-After asks
+                time.sleep(0.25)  # back off, as Retry-After asks (shorter: a test)
         if c is not None:
             c.close()
 
