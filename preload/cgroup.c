@@ -550,25 +550,27 @@ static void append(char *out, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The why_not text: which controllers are missing and what was looked at. */
+/* The why_not text: what was looked at, for the controllers that are missing. */
 static void explain(char *out, size_t size, const struct cg_where *w, int missing)
 {
 	const char *what = missing == (CTL_MEMORY | CTL_PIDS) ? "memory+pids"
 			   : missing == CTL_MEMORY		 ? "memory"
 							 : "pids";
+	bool mem = missing & CTL_MEMORY, pids = missing & CTL_PIDS;
 
 	out[0] = '\0';
-	append(out, size, "no %s cgroup this user may use: ", what);
 	if (w->v2_mnt[0])
-		append(out, size, "cgroup2 at %s delegates no %s here", w->v2_mnt, what);
+		append(out, size, "cgroup2 at %s: no %s delegated here", w->v2_mnt, what);
 	else
-		append(out, size, "no cgroup2 mounted");
-	if (missing & CTL_MEMORY)
-		append(out, size, ", v1 memory %s%s", w->mem_mnt[0] ? w->mem_mnt : "not mounted",
-		       w->mem_mnt[0] ? " not writable" : "");
-	if (missing & CTL_PIDS)
-		append(out, size, ", v1 pids %s%s", w->pids_mnt[0] ? w->pids_mnt : "not mounted",
-		       w->pids_mnt[0] ? " not writable" : "");
+		append(out, size, "no cgroup2");
+	if ((!mem || w->mem_mnt[0]) && (!pids || w->pids_mnt[0]))
+		append(out, size, "; v1 %s: not writable", what);
+	else if ((!mem || !w->mem_mnt[0]) && (!pids || !w->pids_mnt[0]))
+		append(out, size, "; no v1 %s", what);
+	else
+		append(out, size, "; v1 %s: %s; v1 %s: %s", "memory",
+		       w->mem_mnt[0] ? "not writable" : "not mounted", "pids",
+		       w->pids_mnt[0] ? "not writable" : "not mounted");
 }
 
 /* Remove what a failed create made, keeping its error. */
@@ -618,10 +620,13 @@ int sbx_cgroup_create(const struct sbx_policy *pol, struct sbx_cgroup *cg, struc
 		explain(cg->why_not, sizeof(cg->why_not), w, need & ~got);
 		if (pol->limits.require_cgroup) {
 			free(w);
-			sbx_fail(err, SBX_STEP_CGROUP, 0, "require_cgroup = yes, but %s", cg->why_not);
-			sbx_hint(err, "run as root with cgroup v1 or v2 mounted, or as a user inside "
-				      "a delegated cgroup v2 subtree: systemd-run --user --scope -p "
-				      "Delegate=yes ...");
+			sbx_fail(err, SBX_STEP_CGROUP, 0,
+				 "require_cgroup = yes, but no %s cgroup can be made: %s",
+				 need & ~got & CTL_MEMORY ? (need & ~got & CTL_PIDS ? "memory+pids" : "memory")
+							  : "pids",
+				 cg->why_not);
+			sbx_hint(err, "run as root, or as a user inside a delegated cgroup v2 "
+				      "subtree: systemd-run --user --scope -p Delegate=yes ...");
 			return -1;
 		}
 	}
