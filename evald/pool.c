@@ -27,6 +27,7 @@ struct evald_pool {
 	struct evald_jail *starting;
 	unsigned n_starting;
 	unsigned n_waiting; /* takers waiting for a starting jail */
+	unsigned max_starting; /* jails starting at once */
 	unsigned long failures;
 	double backoff_ms, retry_at;
 };
@@ -73,7 +74,8 @@ static void *filler(void *arg)
 		double now = evald_now_ms(), timeout = 1000;
 
 		/* Start what is missing, unless backing off after a failure. */
-		while (p->n_ready + p->n_starting < p->size && now >= p->retry_at && !p->stopping) {
+		while (p->n_ready + p->n_starting < p->size && p->n_starting < p->max_starting &&
+		       now >= p->retry_at && !p->stopping) {
 			struct evald_jail j;
 			char err[512];
 
@@ -172,6 +174,14 @@ struct evald_pool *evald_pool_start(const struct evald *ev, unsigned size)
 		return NULL;
 	p->ev = ev;
 	p->size = size;
+	/*
+	 * Jails starting at once: more than the CPUs can run only adds switching
+	 * (a start is mostly CPU: python's startup), but a start also waits (the
+	 * cgroup migration's RCU grace period), so twice the CPUs.
+	 */
+	p->max_starting = 2 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	if (p->max_starting < 1)
+		p->max_starting = 1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->changed, NULL);
 	p->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
