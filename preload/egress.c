@@ -149,6 +149,23 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* For the debug lines that say where the start-up time goes. */
+static double since_ms(int64_t t0_us)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - t0_us) / 1000.0;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
@@ -754,10 +771,20 @@ int sbx_egress_prepare(const struct sbx_policy *pol, struct sbx_egress **egp, st
 {
 	struct sbx_egress *eg;
 	struct prefix p;
+	int64_t t0 = now_us();
 
 	*egp = NULL;
 	if (pol->net.mode != SBX_NET_EGRESS)
 		return 0;
+	/* pasta attaches through init's /proc/PID/ns files, which a process
+	 * that dropped capabilities may open only for a namespace its own user
+	 * owns (ptrace(2), "Ptrace access mode checking": the caller's
+	 * capabilities must cover the target's, or be held in its namespace). */
+	if (!pol->ns.user) {
+		sbx_fail(err, SBX_STEP_NET, 0, "mode = egress needs [namespaces] user = yes");
+		sbx_hint(err, "pasta joins the jail's network through its user namespace");
+		return -1;
+	}
 	eg = calloc(1, sizeof(*eg));
 	if (!eg)
 		return sbx_fail(err, SBX_STEP_NET, ENOMEM, "mode = egress");
@@ -795,6 +822,8 @@ int sbx_egress_prepare(const struct sbx_policy *pol, struct sbx_egress **egp, st
 	if (plan_allow(eg, pol, err) < 0 || plan_dns(eg, pol, err) < 0 ||
 	    plan_ruleset(eg, err) < 0)
 		goto fail;
+	egress_log(eg, SBX_LOG_DEBUG, "planned in %.1f ms: %zu denied ranges, %zu allowed", since_ms(t0),
+		   eg->n_deny, eg->n_allow);
 	*egp = eg;
 	return 0;
 fail:
@@ -1081,10 +1110,13 @@ int sbx_egress_start(struct sbx_egress *eg, pid_t init_pid, struct sbx_err *err)
 	char path[64];
 	int user_fd, net_fd;
 
+	int64_t t0 = now_us();
+
 	if (!eg)
 		return 0;
 	if (start_pasta(eg, init_pid, err) < 0)
 		return -1;
+	egress_log(eg, SBX_LOG_DEBUG, "pasta is up in %.1f ms", since_ms(t0));
 	/* Byte counts are a nicety: without them the report says null. */
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)init_pid);
 	user_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1321,14 +1353,20 @@ fail:
 int sbx_egress_rules(const struct sbx_egress *eg, struct sbx_err *err)
 {
 	int ifindex = 0, rc;
+	int64_t t0 = now_us(), t1 = 0;
 
 	if (!eg)
 		return 0;
 	rc = wait_link(&ifindex, err);
 	if (rc == 0)
 		rc = load_ruleset(eg, err);
-	if (rc == 0)
+	if (rc == 0) {
+		t1 = now_us();
 		rc = add_routes(eg, ifindex, err);
+	}
+	if (rc == 0)
+		egress_log(eg, SBX_LOG_DEBUG, "filter loaded in %.1f ms, routes added in %.1f ms",
+			   (double)(t1 - t0) / 1000.0, since_ms(t1));
 	/* Done with libnftables here: the program, forked from us, should
 	 * not find it mapped. The handle is ours (a copy), not the
 	 * supervisor's. */
@@ -1380,18 +1418,19 @@ void sbx_egress_stop(struct sbx_egress *eg, int64_t *bytes_sent, int64_t *bytes_
 	if (eg && eg->nl_fd >= 0)
 		read_counters(eg->nl_fd, &sent, &received);
 	if (eg && eg->pasta_pid > 0) {
-		int64_t deadline = now_ms() + EGRESS_STOP_TIMEOUT_MS;
+		int64_t deadline = now_ms() + EGRESS_STOP_TIMEOUT_MS, t0 = now_us();
 		int status;
 		pid_t got;
 
 		kill(eg->pasta_pid, SIGTERM);
 		while ((got = waitpid(eg->pasta_pid, &status, WNOHANG)) == 0 && now_ms() < deadline)
-			sleep_ms(2);
+			sleep_ms(1);
 		if (got == 0) {
 			kill(eg->pasta_pid, SIGKILL);
 			while (waitpid(eg->pasta_pid, &status, 0) < 0 && errno == EINTR)
 				;
 		}
+		egress_log(eg, SBX_LOG_DEBUG, "pasta stopped in %.1f ms", since_ms(t0));
 	}
 	if (bytes_sent)
 		*bytes_sent = sent;

@@ -11,6 +11,16 @@
  *   init (in the jail, CAP_NET_ADMIN in its userns, before caps drop):
  *                              sbx_egress_rules()    load the filter; wait until the link is up
  *   supervisor, at the end:    sbx_egress_stop()     stop the stack, read byte counts
+ *
+ * Two constraints on that order (egress.c says why):
+ *   - sbx_egress_start() runs while init still has the caller's ids, i.e.
+ *     before the supervisor writes the id maps and init takes the jail's ids:
+ *     once init is not dumpable, /proc/INIT/ns/ is closed to pasta.
+ *   - sbx_egress_rules() runs after sbx_egress_start() has returned (e.g.
+ *     after the supervisor's "go"): pasta's "ready" is only known there.
+ * With mode != egress, prepare sets *eg = NULL and the other calls do nothing
+ * with it, so they may be called unconditionally; sbx_egress_stop() frees eg
+ * and takes NULL counters.
  */
 #ifndef SBX_EGRESS_H
 #define SBX_EGRESS_H

@@ -113,6 +113,14 @@ static void check_plan(void)
 	sbx_egress_stop(eg, NULL, NULL);
 	sbx_policy_free(&pol);
 
+	CHECK(load(&pol, "[namespaces]\nuser = no\n[net]\nmode = egress\n", &err) == 0,
+	      "egress/policy without a user namespace loads");
+	eg = NULL;
+	CHECK(sbx_egress_prepare(&pol, &eg, &err) < 0 && eg == NULL &&
+		      strstr(err.detail, "[namespaces] user = yes"),
+	      "egress/needs a user namespace: %s", said(&err));
+	sbx_policy_free(&pol);
+
 	CHECK(load(&pol, "[net]\nmode = egress\ndns = 127.0.0.1\n", &err) == 0,
 	      "egress/policy with a loopback dns loads");
 	eg = NULL;
