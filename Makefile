@@ -7,14 +7,13 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Ipreload -Ipolicy -I$(BUILD)
+CPPFLAGS += -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -iquote preload -iquote policy -I$(BUILD)
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -fPIC -fvisibility=hidden $(WARN)
 LIBS     := -lseccomp -linih -ljansson
 
-# preload/seccomp.h has the name of libseccomp's <seccomp.h>, which -Ipreload
-# would shadow: preload/seccomp.c, which needs both, finds preload/ by quotes only.
-$(BUILD)/preload/seccomp.o: CPPFLAGS := $(patsubst -Ipreload,-iquote preload,$(CPPFLAGS))
+# -iquote: our headers are found by quotes only, so preload/seccomp.h and
+# preload/limits.h never shadow the system's <seccomp.h> and <limits.h>.
 
 POLICY_SRC  := $(sort $(wildcard policy/*.c))
 PRELOAD_SRC := $(filter-out preload/sandbox.c,$(sort $(wildcard preload/*.c)))

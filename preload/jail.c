@@ -13,7 +13,7 @@
 #include "env.h"
 #include "fds.h"
 #include "init.h"
-#include "limits.h"
+#include "rlimits.h"
 #include "mounts.h"
 #include "net.h"
 #include "ns.h"
@@ -76,7 +76,7 @@ static int go_received(int sock, struct sbx_err *err)
 }
 
 /* The jail's init: become the jail's user, build its world, start the program. */
-static pid_t init_build(const struct sbx_policy *pol, struct sbx_supervisor *sup,
+static pid_t init_build(const struct sbx_policy *pol, struct sbx_supervisor *sup, bool in_cgroup,
 			const struct sbx_jail_opts *opts)
 {
 	struct sbx_err err;
@@ -84,6 +84,22 @@ static pid_t init_build(const struct sbx_policy *pol, struct sbx_supervisor *sup
 	pid_t program;
 
 	close(sup->sock);
+	/* Into the jail's cgroup before anything else, so that nothing we
+	 * start runs outside it: on cgroup v1 we move ourselves ("0" to tasks
+	 * through a descriptor the supervisor opened), which the kernel does
+	 * without the RCU grace period a move by pid waits for (10-20 ms,
+	 * cgroup.c). Either way our copies of the cgroup descriptors close. */
+	if (sup->cg_made) {
+		int e = 0;
+		if (in_cgroup)
+			sbx_cgroup_close_fds(&sup->cg);
+		else
+			e = sbx_cgroup_attach_self(&sup->cg);
+		if (e < 0) {
+			sbx_fail(&err, SBX_STEP_CGROUP, -e, "join the jail's cgroup");
+			sbx_jail_die(sock, &err);
+		}
+	}
 	if (!pol->ns.pid)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (sbx_rec_expect(sock, SBX_REC_MAPS, NULL, NULL, &err) < 0 ||
@@ -160,6 +176,7 @@ int sbx_jail_enter(const struct sbx_policy *pol, const struct sbx_jail_opts *opt
 		   struct sbx_err *err)
 {
 	static struct sbx_supervisor sup;
+	bool in_cgroup;
 	pid_t init;
 
 	memset(&sup, 0, sizeof(sup));
@@ -173,7 +190,7 @@ int sbx_jail_enter(const struct sbx_policy *pol, const struct sbx_jail_opts *opt
 		sbx_supervisor_fail(&sup, err);
 	if (sbx_mounts_prepare(pol, err) < 0)
 		sbx_supervisor_fail(&sup, err);
-	init = sbx_ns_clone(pol, err);
+	init = sbx_ns_clone(pol, sup.cg_made && sup.cg.v2 ? sup.cg.dir_fd : -1, &in_cgroup, err);
 	if (init < 0)
 		sbx_supervisor_fail(&sup, err);
 	if (init > 0) {
@@ -182,6 +199,6 @@ int sbx_jail_enter(const struct sbx_policy *pol, const struct sbx_jail_opts *opt
 			sbx_supervisor_fail(&sup, err);
 		sbx_supervise(&sup);
 	}
-	init_build(pol, &sup, opts);
+	init_build(pol, &sup, in_cgroup, opts);
 	return program_finish(pol, &sup, opts);
 }

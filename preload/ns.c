@@ -1,6 +1,8 @@
 #include "ns.h"
 
 #include <errno.h>
+#include <linux/sched.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -47,11 +49,12 @@ static void userns_hint(struct sbx_err *err)
 		      "`sbx doctor` tells");
 }
 
-pid_t sbx_ns_clone(const struct sbx_policy *pol, struct sbx_err *err)
+pid_t sbx_ns_clone(const struct sbx_policy *pol, int cgroup_fd, bool *in_cgroup, struct sbx_err *err)
 {
-	unsigned long flags = SIGCHLD;
-	pid_t pid;
+	unsigned long flags = 0;
+	pid_t pid = -1;
 
+	*in_cgroup = false;
 	if (pol->ns.user)
 		flags |= CLONE_NEWUSER;
 	if (pol->ns.mount)
@@ -64,24 +67,39 @@ pid_t sbx_ns_clone(const struct sbx_policy *pol, struct sbx_err *err)
 		flags |= CLONE_NEWIPC;
 	if (pol->ns.uts)
 		flags |= CLONE_NEWUTS;
-	/* clone(2) as fork(2) does it: the child goes on on a copy of our stack.
-	 * The raw call, since glibc's clone() wants a new stack and fork()
-	 * takes no flags. glibc (2.25+) caches no pid, so the child's getpid()
-	 * is right. */
-	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
-	if (pid < 0) {
-		int e = errno;
-		sbx_fail(err, SBX_STEP_NS, e, "clone(%s%s%s%s%s%s)", flags & CLONE_NEWUSER ? "user " : "",
-			 flags & CLONE_NEWNS ? "mount " : "", flags & CLONE_NEWPID ? "pid " : "",
-			 flags & CLONE_NEWNET ? "net " : "", flags & CLONE_NEWIPC ? "ipc " : "",
-			 flags & CLONE_NEWUTS ? "uts" : "");
-		if ((e == EPERM || e == ENOSPC || e == EACCES) && pol->ns.user)
-			userns_hint(err);
-		else if (e == EPERM && !pol->ns.user)
-			sbx_hint(err, "[namespaces] user = no needs root");
-		return -1;
+	/* On cgroup v2 the child is born in the jail's cgroup
+	 * (CLONE_INTO_CGROUP, Linux 5.7): no migration, and so none of the
+	 * RCU grace period a migration waits for. Like fork(2), the child goes
+	 * on on a copy of our stack (stack = 0). glibc (2.25+) caches no pid,
+	 * so the child's getpid() is right. */
+	if (cgroup_fd >= 0) {
+		struct clone_args args = {
+			.flags = flags | CLONE_INTO_CGROUP,
+			.exit_signal = SIGCHLD,
+			.cgroup = (uint64_t)cgroup_fd,
+		};
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0)
+			*in_cgroup = true;
+		else if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			goto failed;
 	}
-	return pid;
+	/* The raw call: glibc's clone() wants a new stack, fork() takes no flags. */
+	if (pid < 0)
+		pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid >= 0)
+		return pid;
+failed:;
+	int e = errno;
+	sbx_fail(err, SBX_STEP_NS, e, "clone(%s%s%s%s%s%s)", flags & CLONE_NEWUSER ? "user " : "",
+		 flags & CLONE_NEWNS ? "mount " : "", flags & CLONE_NEWPID ? "pid " : "",
+		 flags & CLONE_NEWNET ? "net " : "", flags & CLONE_NEWIPC ? "ipc " : "",
+		 flags & CLONE_NEWUTS ? "uts" : "");
+	if ((e == EPERM || e == ENOSPC || e == EACCES) && pol->ns.user)
+		userns_hint(err);
+	else if (e == EPERM && !pol->ns.user)
+		sbx_hint(err, "[namespaces] user = no needs root");
+	return -1;
 }
 
 int sbx_ns_enter_cgroup(const struct sbx_policy *pol, struct sbx_err *err)

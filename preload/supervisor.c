@@ -112,14 +112,9 @@ int sbx_supervisor_start(struct sbx_supervisor *sup, pid_t init_pid, struct sbx_
 	/* A jail that cannot hear us has failed and said why on the channel:
 	 * sbx_supervise() reads it. */
 	(void)sbx_rec_send(sup->sock, SBX_REC_MAPS, 0, NULL, -1);
-	/* The jail builds its root while we move it into its cgroup: on
-	 * cgroup v1 the move can wait for an RCU grace period (10-20 ms), and
-	 * there is no reason for the mounts to wait for it too. The program
-	 * itself starts only after GO, so it never runs outside its cgroup. */
-	if (sup->cg_made && sbx_cgroup_attach(&sup->cg, init_pid, err) < 0)
-		goto fail;
-	/* Meanwhile, too: generate the seccomp filter, which the program
-	 * loads as its last step. It rides along with GO. */
+	/* While the jail builds its root (it joined its cgroup itself, jail.c),
+	 * generate the seccomp filter, which the program loads as its last
+	 * step. It rides along with GO. */
 	struct sbx_seccomp_prog prog;
 	if (sbx_seccomp_compile(sup->pol, sup->seccomp_mode, &prog, err) < 0)
 		goto fail;

@@ -1,5 +1,5 @@
 /*
- * limits: the per-process resource limits of [limits].
+ * rlimits: the per-process resource limits of [limits].
  *
  * Guarantees on 0: RLIMIT_CPU (soft = cpu_time rounded up to whole seconds,
  * hard one second later so a program that ignores SIGXCPU is killed),
@@ -10,8 +10,8 @@
  * program can only lower them. Needs: the final ids (RLIMIT_NPROC counts
  * the real uid's processes).
  */
-#ifndef SBX_LIMITS_H
-#define SBX_LIMITS_H
+#ifndef SBX_RLIMITS_H
+#define SBX_RLIMITS_H
 
 #include <stdbool.h>
 
