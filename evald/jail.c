@@ -378,6 +378,51 @@ static void append_text(struct evald_result *res, const char *fmt, ...)
 	res->out_len += (size_t)n;
 }
 
+/*
+ * Read what the jail has written so far (the pipe is non-blocking) into res,
+ * growing the buffer up to limit + 1 bytes; past the limit, the text is cut
+ * (never inside a UTF-8 character) and the rest read and dropped. Returns
+ * true when this call found the output over the limit.
+ */
+static bool read_output(struct evald_jail *j, struct evald_result *res, size_t limit, size_t *cap,
+			bool *eof)
+{
+	bool over = false;
+
+	for (;;) {
+		ssize_t r;
+
+		if (!res->truncated && res->out_len == *cap) {
+			size_t ncap = *cap * 2 > limit + 1 ? limit + 1 : *cap * 2;
+			unsigned char *g = realloc(res->out, ncap);
+
+			if (!g)
+				return over;
+			res->out = g;
+			*cap = ncap;
+		}
+		if (!res->truncated && res->out_len < *cap) {
+			r = read(j->out_fd, res->out + res->out_len, *cap - res->out_len);
+		} else {
+			char sink[65536];
+
+			r = read(j->out_fd, sink, sizeof(sink));
+		}
+		if (r == 0)
+			*eof = true;
+		if (r <= 0)
+			return over;
+		if (res->truncated)
+			continue;
+		res->out_len += (size_t)r;
+		if (res->out_len > limit) {
+			res->truncated = true;
+			res->out_len = evald_utf8_cut(res->out, res->out_len, limit);
+			over = true;
+		}
+	}
+}
+
 void evald_jail_run(const struct evald *ev, struct evald_jail *j, const struct evald_request *req,
 		    int client_fd, struct evald_result *res)
 {
@@ -387,6 +432,7 @@ void evald_jail_run(const struct evald *ev, struct evald_jail *j, const struct e
 	const char *why_killed = NULL; /* our reason for ending it early */
 	double start, deadline, kill_at = 0, exited_at = 0;
 	bool out_eof = false, killed = false;
+	size_t kept_at_kill = 0;
 	int home;
 
 	memset(res, 0, sizeof(*res));
@@ -450,6 +496,14 @@ void evald_jail_run(const struct evald *ev, struct evald_jail *j, const struct e
 				why_killed = "wall_time";
 				killed = true;
 				kill_at = now + KILL_GRACE_MS;
+				/*
+				 * What the program wrote is in the pipe now; what comes after
+				 * SIGTERM is the supervisor's "stopped by" line, which is not
+				 * the program's and not the reason: keep the output up to here.
+				 */
+				if (!out_eof)
+					read_output(j, res, limit, &cap, &out_eof);
+				kept_at_kill = res->out_len;
 				signal_jail(j, SIGTERM);
 			} else {
 				signal_jail(j, SIGKILL);
@@ -461,46 +515,13 @@ void evald_jail_run(const struct evald *ev, struct evald_jail *j, const struct e
 		    errno != EINTR)
 			break;
 
-		if (io >= 0 && p[io].revents) {
-			for (;;) {
-				ssize_t r;
-
-				if (!res->truncated && res->out_len == cap) {
-					size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-					unsigned char *g = realloc(res->out, ncap);
-
-					if (!g)
-						break;
-					res->out = g;
-					cap = ncap;
-				}
-				if (!res->truncated && res->out_len < cap) {
-					r = read(j->out_fd, res->out + res->out_len, cap - res->out_len);
-				} else {
-					char sink[65536];
-
-					r = read(j->out_fd, sink, sizeof(sink));
-				}
-				if (r == 0) {
-					out_eof = true;
-					break;
-				}
-				if (r < 0)
-					break;
-				if (!res->truncated)
-					res->out_len += (size_t)r;
-				if (res->out_len > limit && !res->truncated) {
-					/* Over the cap: keep the first `limit` bytes and end the program. */
-					res->truncated = true;
-					res->out_len = evald_utf8_cut(res->out, res->out_len, limit);
-					if (!killed) {
-						why_killed = "output_limit";
-						killed = true;
-						kill_at = evald_now_ms() + KILL_GRACE_MS;
-						signal_jail(j, SIGTERM);
-					}
-				}
-			}
+		if (io >= 0 && p[io].revents && read_output(j, res, limit, &cap, &out_eof) &&
+		    !killed) {
+			/* Over the cap: the first `limit` bytes are kept; the program is ended. */
+			why_killed = "output_limit";
+			killed = true;
+			kill_at = evald_now_ms() + KILL_GRACE_MS;
+			signal_jail(j, SIGTERM);
 		}
 		if (ir >= 0 && p[ir].revents) {
 			ssize_t w = write(j->req_fd, hand + sent, hand_len - sent);
@@ -547,9 +568,11 @@ void evald_jail_run(const struct evald *ev, struct evald_jail *j, const struct e
 		if (strcmp(why_killed, "wall_time") == 0) {
 			/* The same status and line as a cold jail's supervisor gives. */
 			res->returncode = 124;
-			if (!res->truncated)
+			if (!res->truncated) {
+				res->out_len = kept_at_kill;
 				append_text(res, "sbx: wall time limit (%s s) exceeded\n",
 					    ev->wall_text);
+			}
 		}
 	} else if (!read_report(j->dir_fd, res->reason, sizeof(res->reason))) {
 		if (ev->cfg.eval.unsafe_no_jail) {
