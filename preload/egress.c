@@ -273,6 +273,29 @@ static int mask_len(const struct sockaddr *sa)
 	return len;
 }
 
+/*
+ * Is p the host itself: loopback, or one of its addresses? Inside the jail
+ * such an address is the jail's own (pasta gives the jail the host's address),
+ * so a resolver there must be reached through pasta's forwarder.
+ */
+static bool on_host(const struct prefix *p)
+{
+	struct ifaddrs *list, *ifa;
+	bool found = false;
+
+	if (is_loopback(p))
+		return true;
+	if (getifaddrs(&list) < 0)
+		return false;
+	for (ifa = list; ifa && !found; ifa = ifa->ifa_next) {
+		struct prefix a;
+		found = ifa->ifa_addr && prefix_from_sockaddr(ifa->ifa_addr, &a) == 0 &&
+			a.family == p->family && memcmp(a.addr, p->addr, sizeof(a.addr)) == 0;
+	}
+	freeifaddrs(list);
+	return found;
+}
+
 /* ---- prepare: the plan ---- */
 
 /* Add p to the denied set: 1, or 0 when a range there holds it already. */
@@ -487,10 +510,11 @@ static int plan_allow(struct sbx_egress *eg, const struct sbx_policy *pol, struc
  * The resolver the jail uses, and the /etc/resolv.conf that names it.
  * [net] dns, or else the host's nameservers (resolv.conf(5)). The jail talks
  * to a resolver directly (UDP and TCP port 53, allowed even in a denied
- * range), except when the host's first one is on the host's own loopback
- * (systemd-resolved, dnsmasq): the jail's loopback is its own, so pasta
- * forwards UDP sent to EGRESS_DNS_FORWARD there instead. This pasta does not
- * forward TCP, so a truncated answer cannot be retried over TCP in that case.
+ * range), except when the host's first one is the host itself, on its
+ * loopback (systemd-resolved, dnsmasq) or one of its addresses: inside, those
+ * are the jail's own, so pasta forwards UDP sent to EGRESS_DNS_FORWARD there
+ * instead. This pasta does not forward TCP, so a truncated answer cannot be
+ * retried over TCP in that case.
  */
 static int plan_dns(struct sbx_egress *eg, const struct sbx_policy *pol, struct sbx_err *err)
 {
@@ -502,9 +526,10 @@ static int plan_dns(struct sbx_egress *eg, const struct sbx_policy *pol, struct 
 	if (pol->net.dns) {
 		if (prefix_parse(pol->net.dns, &found[0]) < 0)
 			return sbx_fail(err, SBX_STEP_NET, 0, "dns = %s: not an IP address", pol->net.dns);
-		if (is_loopback(&found[0])) {
+		if (on_host(&found[0])) {
 			sbx_fail(err, SBX_STEP_NET, 0,
-				 "dns = %s: a loopback address inside the jail is the jail's own",
+				 "dns = %s: inside the jail, this host's addresses and loopback are "
+				 "the jail's own",
 				 pol->net.dns);
 			sbx_hint(err, "leave dns empty to use the host's resolver, forwarded by pasta");
 			return -1;
@@ -530,17 +555,17 @@ static int plan_dns(struct sbx_egress *eg, const struct sbx_policy *pol, struct 
 		}
 	}
 
-	if (is_loopback(&found[0])) {
+	if (!pol->net.dns && on_host(&found[0])) {
 		eg->dns_forward = true;
 		prefix_parse(EGRESS_DNS_FORWARD, &eg->resolver[0]);
 		eg->n_resolver = 1;
 		egress_log(eg, SBX_LOG_DEBUG,
-			   "dns: the host's resolver %s is on its loopback: pasta forwards UDP "
+			   "dns: the host's resolver %s is the host itself: pasta forwards UDP "
 			   "from %s to it",
 			   prefix_text(&found[0], text, sizeof(text)), EGRESS_DNS_FORWARD);
 	} else {
 		for (size_t i = 0; i < n_found; i++)
-			if (!is_loopback(&found[i]))
+			if (!on_host(&found[i]))
 				eg->resolver[eg->n_resolver++] = found[i];
 	}
 
@@ -859,8 +884,11 @@ __attribute__((noreturn)) static void pasta_exec(const struct sbx_egress *eg, pi
 		_exit(127);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
+	/* Ignored signals stay ignored across execve(2): undo that too. */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction dfl = {.sa_handler = SIG_DFL};
+		sigaction(sig, &dfl, NULL);
+	}
 	/* Its own session: a terminal's ^C is for the supervisor, which
 	 * decides when the stack goes. */
 	setsid();

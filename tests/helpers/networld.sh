@@ -13,8 +13,8 @@
 #              and 240.0.0.1 (TCP echo :7, reserved range)
 #   "the host"      ($W_HOST), where the sandbox runs
 #       veth 203.0.113.2/24, 2001:db8:ff::2/64, default routes via the internet
-#       lo:    127.0.0.1 and ::1 echo :7 (the host's own services), and a DNS
-#              server on 127.0.0.1:53 (a host resolver on loopback)
+#       lo:    127.0.0.1 and ::1 echo :7 (the host's own services), and DNS
+#              servers on 127.0.0.1:53 and 198.18.0.1:53 (host resolvers)
 #       lo:    10.1.2.3, 100.64.0.1, 172.16.5.1, 192.168.7.1, 169.254.169.254
 #              (echo :7, and :80 for the last), fd00:10::1, and 198.18.0.1 and 2001:db8:77::1
 #              (global-looking addresses that only the "host's own addresses"
@@ -63,6 +63,7 @@ world_up() {
 	echo "nameserver 198.51.100.10" > "$W_DIR/resolv.conf"
 	echo "nameserver 127.0.0.1" > "$W_DIR/resolv-lo.conf"
 	echo "nameserver 192.0.2.99" > "$W_DIR/resolv-none.conf"
+	echo "nameserver 198.18.0.1" > "$W_DIR/resolv-self.conf"
 	chmod 644 "$W_DIR"/resolv*.conf
 
 	_w_serve "$W_INET" inet \
@@ -78,7 +79,8 @@ world_up() {
 		specs+=("tcp,$addr,7,host" "udp,$addr,7,host")
 	done
 	specs+=(tcp,169.254.169.254,80,metadata
-		dns,127.0.0.1,53,test.example=198.51.100.10+host.example=198.51.100.20)
+		dns,127.0.0.1,53,test.example=198.51.100.10+host.example=198.51.100.20
+		dns,198.18.0.1,53,test.example=198.51.100.10+self.example=198.51.100.20)
 	_w_serve "$W_HOST" host "${specs[@]}" || return 1
 }
 
@@ -135,7 +137,8 @@ world_down() {
 
 # Run CMD in the host namespace, its resolv.conf naming the world's DNS server
 # (W_RESOLV=lo: the host's own resolver on 127.0.0.1, as systemd-resolved or
-# dnsmasq would be; W_RESOLV=none: a resolver nobody answers at).
+# dnsmasq would be; W_RESOLV=self: one on an address of the host, 198.18.0.1;
+# W_RESOLV=none: a resolver nobody answers at).
 # ip netns exec already gives CMD a private mount namespace; the bind stays in it.
 in_host() {
 	local conf=$W_DIR/resolv${W_RESOLV:+-$W_RESOLV}.conf

@@ -202,6 +202,11 @@ want dns-forwarder-only-udp tcp,169.254.1.1,53 "$REFUSED"
 want dns-host-loopback-tcp tcp,127.0.0.1,53 "$REFUSED"
 want dns-host-loopback-udp udp,127.0.0.1,53 "$REFUSED"
 
+# ... and when it listens on one of the host's own addresses.
+W_RESOLV=self probe "$P_EGRESS" resolve,self.example cat,/etc/resolv.conf
+want dns-forwarded-self resolve,self.example 198.51.100.20
+want dns-forwarded-self-resolv.conf cat,/etc/resolv.conf 'nameserver 169.254.1.1'
+
 # [net] dns names the resolver (the host's own answers nowhere).
 pol=$(policy dns.ini <<< $'[net]\nmode = egress\ndns = 198.51.100.10')
 W_RESOLV=none probe "$pol" resolve,test.example cat,/etc/resolv.conf

@@ -125,7 +125,7 @@ static void check_plan(void)
 	      "egress/policy with a loopback dns loads");
 	eg = NULL;
 	CHECK(sbx_egress_prepare(&pol, &eg, &err) < 0 && eg == NULL &&
-		      strcmp(err.step, SBX_STEP_NET) == 0 && strstr(err.detail, "dns = 127.0.0.1") &&
+		      strcmp(err.step, SBX_STEP_NET) == 0 && strstr(err.detail, "dns = 127.0.0.1:") &&
 		      err.hint[0],
 	      "egress/a loopback dns is refused with a hint: %s", said(&err));
 	sbx_policy_free(&pol);
