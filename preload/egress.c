@@ -47,10 +47,10 @@
 
 /* The jail's interface, named by us so that the rules need not guess. */
 #define EGRESS_IFNAME "eth0"
-/* Where the jail sends DNS when the host's resolver is on the host's own
- * loopback: pasta answers there for the host's first resolver
- * (pasta(1), --dns-forward). A link-local address, so it never shadows a
- * real destination, and refused like its range for anything but UDP 53. */
+/* Where the jail sends DNS when the host's resolver is the host itself (on
+ * its loopback or one of its addresses): pasta answers there for the host's
+ * first resolver (pasta(1), --dns-forward). A link-local address, so it never
+ * shadows a real destination, and refused like its range but for UDP 53. */
 #define EGRESS_DNS_FORWARD "169.254.1.1"
 /* pasta reports ready in some 30 ms; a stack that is not up after this is
  * stuck, and the run fails rather than waits. */
@@ -893,11 +893,15 @@ __attribute__((noreturn)) static void pasta_exec(const struct sbx_egress *eg, pi
 	 * decides when the stack goes. */
 	setsid();
 
+	/* Out of the way of 0 to 3 first: the supervisor may run with some
+	 * of 0, 1, 2 closed, and the pipes may sit there. */
+	ready_fd = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
+	err_fd = fcntl(err_fd, F_DUPFD_CLOEXEC, 10);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	/* Readiness: pasta writes its pid to its PID file once the namespace
 	 * is set up (-P); the file is our pipe, as descriptor 3. */
-	if (null_fd < 0 || dup2(ready_fd, 3) < 0 || dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 ||
-	    dup2(err_fd, 2) < 0)
+	if (ready_fd < 0 || err_fd < 0 || null_fd < 0 || dup2(ready_fd, 3) < 0 ||
+	    dup2(null_fd, 0) < 0 || dup2(null_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
 	fcntl(3, F_SETFD, 0);
 	close_range(4, ~0U, 0);
