@@ -260,10 +260,12 @@ kill_supervisor() {
 	(cd "$T" && _ejail_cmd "$P_EGRESS" /usr/bin/python3 netprobe.py listen,9001,5) \
 		> "$T/sup.out" 2> "$T/sup.err" < /dev/null &
 	local job=$! sup i
-	for i in $(seq 100); do grep -q listening "$T/sup.out" && break; sleep 0.05; done
+	# Generous: other test suites may load the machine.
+	for i in $(seq 200); do grep -q listening "$T/sup.out" && break; sleep 0.05; done
 	sup=$(supervisor_of listen,9001)
 	if [ -z "$sup" ] || ! grep -q listening "$T/sup.out"; then
-		fail "$AS/supervisor-killed" "the jail did not start: $(cat "$T/sup.err")"
+		fail "$AS/supervisor-killed" "the jail did not start (supervisor '$sup'," \
+			"out '$(cat "$T/sup.out")', err '$(cat "$T/sup.err")')"
 		wait "$job"
 		return
 	fi
