@@ -183,7 +183,7 @@ want still-works-after-flush tcp,198.51.100.10,7 ok:internet
 (cd "$T" && _ejail_cmd "$P_EGRESS" /usr/bin/python3 netprobe.py listen,9000,3) \
 	> "$T/listen.out" 2> "$T/listen.err" < /dev/null &
 lpid=$!
-for i in $(seq 100); do grep -q listening "$T/listen.out" && break; sleep 0.05; done
+for i in $(seq 200); do grep -q listening "$T/listen.out" && break; sleep 0.05; done
 in_host /usr/bin/python3 "$T/netprobe.py" tcp,127.0.0.1,9000 tcp,203.0.113.2,9000 tcp,::1,9000 \
 	> "$T/out" 2>&1
 wait "$lpid"
