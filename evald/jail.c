@@ -61,14 +61,33 @@ static pid_t spawn(char *const argv[], char *const envp[], const char *cwd, int 
 	_exit(127);
 }
 
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, size_t errlen)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	char home[PATH_MAX + 8], env_so[PATH_MAX + 16], env_pol[PATH_MAX + 16],
 		env_home[PATH_MAX + 16], env_base[PATH_MAX + 32];
-	/* The last argument (sys.argv[1], unused) says in ps(1) which service a jail belongs to. */
-	char owner[PATH_MAX + 16];
-	char *argv[] = { ev->cfg.eval.python, "-u", "-B", "-c", (char *)evald_runner_py, owner, NULL };
+	/*
+	 * python3 -c BOOTSTRAP: the bootstrap reads the runner (evald/runner.py,
+	 * compiled in) from stdin and runs it, so ps(1) shows a short line. The
+	 * last argument (sys.argv[1], unused) says which service a jail is of.
+	 */
+	char boot[256], owner[PATH_MAX + 16];
+	char *argv[] = { ev->cfg.eval.python, "-u", "-B", "-c", boot, owner, NULL };
 	char *envp[8];
 	int n = 0;
 	const char *cwd;
@@ -76,6 +95,11 @@ int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, si
 	memset(j, 0, sizeof(*j));
 	j->pid = -1;
 	j->pidfd = j->out_fd = j->req_fd = j->dir_fd = -1;
+	snprintf(boot, sizeof(boot),
+		 "import os\nn = %zu\nb = b''\nwhile len(b) < n:\n"
+		 "    c = os.read(0, n - len(b))\n    if not c: os._exit(0)\n    b += c\n"
+		 "exec(compile(b, '<sbx-evald-runner>', 'exec'))\n",
+		 strlen(evald_runner_py));
 	snprintf(owner, sizeof(owner), "sbx-evald:%s", ev->state_dir);
 	snprintf(j->dir, sizeof(j->dir), "%s/run.XXXXXX", ev->state_dir);
 	if (!mkdtemp(j->dir)) {
@@ -130,6 +154,12 @@ int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, si
 	in[0] = out[1] = -1;
 	j->req_fd = in[1];
 	j->out_fd = out[0];
+	/* The runner's text, for the bootstrap: it fits the pipe's buffer (pipe(7)), so this does not wait. */
+	if (write_all(j->req_fd, evald_runner_py, strlen(evald_runner_py)) < 0) {
+		snprintf(err, errlen, "hand the runner over: %s", strerror(errno));
+		evald_jail_destroy(j);
+		return -1;
+	}
 	fcntl(j->out_fd, F_SETFL, O_NONBLOCK);
 	fcntl(j->req_fd, F_SETFL, O_NONBLOCK);
 	/* pidfd_open(2): poll(2)-able exit; the child is not reaped yet, so the pid is ours. */

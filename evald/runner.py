@@ -1,4 +1,5 @@
-# sbx-evald-runner: what each jail of sbx-evald runs, as `python3 -u -B -c <this>`.
+# sbx-evald-runner: what each jail of sbx-evald runs. python3 -u -B -c BOOTSTRAP
+# reads this text from stdin and runs it in __main__ (evald/jail.c).
 #
 # It does Python's startup (site, the user base) before any request exists,
 # says so with one marker line, then blocks on stdin for the one request it
