@@ -217,23 +217,34 @@ static __attribute__((noreturn)) void die(const struct sbx_err *err)
 	sbx_die(err);
 }
 
-/* The jail's /etc/resolv.conf: a file on a tmpfs of our own, bound on top. */
-static int put_resolv_conf(const char *text, const char *dir, struct sbx_err *err)
+/*
+ * The jail's /etc/resolv.conf: a file on a detached tmpfs of our own
+ * (fsmount(2): no directory of the host is needed to hold it), bound on top
+ * of the host's, in our private mount namespace.
+ */
+static int put_resolv_conf(const char *text, struct sbx_err *err)
 {
-	char path[PATH_MAX];
-	int fd;
+	size_t len = strlen(text);
+	int fs, mnt, fd, tree;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return sbx_fail(err, SBX_STEP_MOUNT, errno, "make / private");
-	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=16k,mode=0755") < 0)
-		return sbx_fail(err, SBX_STEP_MOUNT, errno, "tmpfs on %s", dir);
-	snprintf(path, sizeof(path), "%s/resolv.conf", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		return sbx_fail(err, SBX_STEP_MOUNT, errno, "write %s", path);
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return sbx_fail(err, SBX_STEP_MOUNT, errno, "tmpfs for resolv.conf");
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0)
+		return sbx_fail(err, SBX_STEP_MOUNT, errno, "fsmount");
+	fd = openat(mnt, "resolv.conf", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return sbx_fail(err, SBX_STEP_MOUNT, errno, "write resolv.conf");
 	close(fd);
-	if (mount(path, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
-		return sbx_fail(err, SBX_STEP_MOUNT, errno, "bind %s on /etc/resolv.conf", path);
+	tree = open_tree(mnt, "resolv.conf", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0 || move_mount(tree, "", AT_FDCWD, "/etc/resolv.conf", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return sbx_fail(err, SBX_STEP_MOUNT, errno, "bind resolv.conf on /etc/resolv.conf");
+	close(tree);
+	close(mnt);
+	close(fs);
 	return 0;
 }
 
@@ -242,7 +253,7 @@ static int run(int argc, char **argv)
 	struct sbx_policy pol;
 	struct sbx_egress *eg = NULL;
 	struct sbx_err err;
-	char cwd[PATH_MAX], dir[] = "/tmp/sbx-egress-XXXXXX", go;
+	char cwd[PATH_MAX], go;
 	int gate[2], status, cmd = 0;
 	int64_t sent, received;
 	pid_t child;
@@ -261,16 +272,10 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "test_egress: the policy's [net] mode is not egress\n");
 		return 2;
 	}
-	if (!mkdtemp(dir) || chmod(dir, 0755) < 0) {
-		sbx_fail(&err, SBX_STEP_SETUP, errno, "mkdtemp");
-		die(&err);
-	}
 
 	/* supervisor, before the clone */
-	if (sbx_egress_prepare(&pol, &eg, &err) < 0) {
-		rmdir(dir);
+	if (sbx_egress_prepare(&pol, &eg, &err) < 0)
 		die(&err);
-	}
 	if (pipe2(gate, O_CLOEXEC) < 0) {
 		sbx_fail(&err, SBX_STEP_SETUP, errno, "pipe");
 		die(&err);
@@ -287,7 +292,7 @@ static int run(int argc, char **argv)
 		if (read(gate[0], &go, 1) != 1)
 			_exit(SBX_EXIT_SETUP);
 		if (sbx_userns_take_ids(&pol, &err) < 0 || sbx_egress_rules(eg, &err) < 0 ||
-		    put_resolv_conf(sbx_egress_resolv_conf(eg), dir, &err) < 0 ||
+		    put_resolv_conf(sbx_egress_resolv_conf(eg), &err) < 0 ||
 		    sbx_caps_drop_all(&err) < 0)
 			die(&err);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
@@ -306,7 +311,6 @@ static int run(int argc, char **argv)
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		sbx_egress_stop(eg, NULL, NULL);
-		rmdir(dir);
 		die(&err);
 	}
 	if (write(gate[1], "g", 1) != 1) {
@@ -317,7 +321,6 @@ static int run(int argc, char **argv)
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	sbx_egress_stop(eg, &sent, &received);
-	rmdir(dir);
 	fprintf(stderr, "test_egress: bytes sent %lld received %lld\n", (long long)sent,
 		(long long)received);
 	sbx_policy_free(&pol);
