@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "egress.h"
 #include "channel.h"
 #include "env.h"
 #include "fds.h"
@@ -105,11 +106,12 @@ static pid_t init_build(const struct sbx_policy *pol, struct sbx_supervisor *sup
 	if (sbx_rec_expect(sock, SBX_REC_MAPS, NULL, NULL, &err) < 0 ||
 	    sbx_userns_take_ids(pol, &err) < 0 ||
 	    supervisor_tie(sock, &err) < 0 ||
-	    sbx_mounts_build(pol, &err) < 0 ||
+	    sbx_mounts_build(pol, sbx_egress_resolv_conf(sup->egress), &err) < 0 ||
 	    sbx_ns_hostname(pol, &err) < 0 ||
 	    sbx_net_setup(pol, &err) < 0 ||
 	    sbx_env_apply(pol, opts->envp, &err) < 0 ||
 	    go_received(sock, &err) < 0 ||
+	    sbx_egress_rules(sup->egress, &err) < 0 ||
 	    sbx_ns_enter_cgroup(pol, &err) < 0)
 		sbx_jail_die(sock, &err);
 

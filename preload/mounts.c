@@ -755,6 +755,40 @@ static int top_links(struct build *b)
 }
 
 /*
+ * The jail's /etc/resolv.conf, when the network step has one (egress names
+ * the resolver its filter lets through). Written into a tmpfs of ours only:
+ * a bind of the host's /etc there would be the host's file, and writing it
+ * would write the host's.
+ */
+static int write_resolv_conf(struct build *b, const char *text)
+{
+	const struct place *in = deepest(b, "/etc/resolv.conf");
+	size_t len = strlen(text);
+	int fd;
+
+	if (in->kind != PLACE_TMPFS) {
+		sbx_fail(b->err, SBX_STEP_MOUNT, 0, "/etc/resolv.conf lies in %s, a bind of the host",
+			 in->dst);
+		sbx_hint(b->err, "[net] mode = egress writes the jail's own /etc/resolv.conf: do not "
+				 "bind the host's /etc (bind the files it needs one by one)");
+		return -1;
+	}
+	if (mkdirat(b->root, "etc", 0755) < 0 && errno != EEXIST)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "mkdir /etc");
+	fd = openat(b->root, "etc/resolv.conf", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0644);
+	if (fd < 0)
+		return sbx_fail(b->err, SBX_STEP_MOUNT, errno, "create /etc/resolv.conf");
+	if (write(fd, text, len) != (ssize_t)len) {
+		int e = errno;
+		close(fd);
+		return sbx_fail(b->err, SBX_STEP_MOUNT, e, "write /etc/resolv.conf");
+	}
+	close(fd);
+	return 0;
+}
+
+/*
  * Make the new root the root, and leave no way back: pivot_root(2) with
  * new_root and put_old both "." stacks the old root on top of the new one
  * (pivot_root(2), NOTES), and umount2(MNT_DETACH) takes it off, with every
@@ -805,7 +839,7 @@ static int start_dir(const struct sbx_policy *pol, struct sbx_err *err)
 	return 0;
 }
 
-static int build_root(const struct sbx_policy *pol, struct sbx_err *err)
+static int build_root(const struct sbx_policy *pol, const char *resolv_conf, struct sbx_err *err)
 {
 	struct build b;
 	int r;
@@ -839,6 +873,8 @@ static int build_root(const struct sbx_policy *pol, struct sbx_err *err)
 		r = run_plan(&b);
 	if (r == 0)
 		r = top_links(&b);
+	if (r == 0 && resolv_conf)
+		r = write_resolv_conf(&b, resolv_conf);
 	if (r == 0)
 		r = enter_root(&b);
 	if (r == 0)
@@ -850,9 +886,9 @@ static int build_root(const struct sbx_policy *pol, struct sbx_err *err)
 	return r;
 }
 
-int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
+int sbx_mounts_build(const struct sbx_policy *pol, const char *resolv_conf, struct sbx_err *err)
 {
-	int r = build_root(pol, err);
+	int r = build_root(pol, resolv_conf, err);
 
 	/* What was prepared and not attached (a cwd a bind already shows,
 	 * anything after a failure) never reaches the program. */

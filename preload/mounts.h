@@ -1,6 +1,8 @@
 /*
  * mounts: the new root.
  *
+ * With resolv_conf (not NULL), /etc/resolv.conf in the new root holds it (in
+ * a tmpfs of ours, never a bind of the host's /etc).
  * Guarantees on 0: / is a fresh tmpfs (root_size) holding only the policy's
  * ro/rw binds, tmpfs mounts, the caller's cwd per bind_cwd, a new /proc and a
  * minimal /dev; the host's top-level symlinks into bound trees (/bin ->
@@ -19,7 +21,7 @@
 #include "policy.h"
 #include "sbx.h"
 
-int sbx_mounts_build(const struct sbx_policy *pol, struct sbx_err *err)
+int sbx_mounts_build(const struct sbx_policy *pol, const char *resolv_conf, struct sbx_err *err)
 	__attribute__((warn_unused_result));
 
 /*

@@ -84,6 +84,11 @@ int sbx_supervisor_prepare(struct sbx_supervisor *sup, struct sbx_err *err)
 	if (setsockopt(sup->sock, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		return sbx_fail(err, SBX_STEP_SUPERVISOR, errno, "setsockopt(SO_PASSCRED)");
 
+	/* Resolve [net] allow names and check the network stack now, while
+	 * we still can say so before anything started. */
+	if (sbx_egress_prepare(pol, &sup->egress, err) < 0)
+		return -1;
+
 	sup->cg.procs_fd[0] = sup->cg.procs_fd[1] = -1;
 	if (pol->limits.memory_bytes || pol->limits.processes) {
 		if (sbx_cgroup_create(pol, &sup->cg, err) < 0)
@@ -107,7 +112,11 @@ int sbx_supervisor_start(struct sbx_supervisor *sup, pid_t init_pid, struct sbx_
 	close(sup->jail_sock);
 	sup->jail_sock = -1;
 
-	if (sbx_userns_write_maps(sup->pol, init_pid, err) < 0)
+	/* The network stack joins the jail's namespaces first: once init has
+	 * taken the jail's ids it is no longer dumpable, and /proc/INIT/ns/
+	 * is closed to the stack (egress.c). */
+	if (sbx_egress_start(sup->egress, init_pid, err) < 0 ||
+	    sbx_userns_write_maps(sup->pol, init_pid, err) < 0)
 		goto fail;
 	/* A jail that cannot hear us has failed and said why on the channel:
 	 * sbx_supervise() reads it. */
@@ -460,6 +469,7 @@ __attribute__((noreturn)) static void finish(struct sbx_supervisor *sup, struct 
 	res.net_bytes_sent = res.net_bytes_received = -1;
 	conclude(sup, st, &res, msg, sizeof(msg));
 	res.policy = sup->policy_name;
+	sbx_egress_stop(sup->egress, &res.net_bytes_sent, &res.net_bytes_received);
 	if (sup->cg_made)
 		sbx_cgroup_destroy(&sup->cg);
 	if (msg[0] && sup->pol->sandbox.log >= SBX_LOG_ERROR) {
@@ -590,6 +600,7 @@ void sbx_supervisor_fail(struct sbx_supervisor *sup, const struct sbx_err *err)
 	char line[768];
 	size_t n = sbx_err_format(err, line, sizeof(line));
 
+	sbx_egress_stop(sup->egress, NULL, NULL);
 	if (sup->cg_made)
 		sbx_cgroup_destroy(&sup->cg);
 	if (n > 0 && write(STDERR_FILENO, line, n) < 0) {

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "cgroup.h"
+#include "egress.h"
 #include "policy.h"
 #include "sbx.h"
 #include "seccomp.h"
@@ -34,6 +35,7 @@ struct sbx_supervisor {
 	sigset_t saved_mask;
 	struct sbx_cgroup cg;
 	bool cg_made;
+	struct sbx_egress *egress; /* [net] mode = egress, else NULL */
 	pid_t init_pid;
 	struct timespec t_start;
 };

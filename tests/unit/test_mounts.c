@@ -265,7 +265,7 @@ static void write_map(const char *file, const char *text)
 static int build(const struct test_policy *t, struct sbx_err *err)
 {
 	memset(err, 0, sizeof(*err));
-	return sbx_mounts_build(&t->pol, err);
+	return sbx_mounts_build(&t->pol, NULL, err);
 }
 
 /* Build and say so: a failed build fails the scenario's first check. */
@@ -699,7 +699,7 @@ static void scenario_shipped(void)
 	if (r == 0)
 		r = sbx_policy_finish(&pol, &err);
 	if (r == 0)
-		r = sbx_mounts_build(&pol, &err);
+		r = sbx_mounts_build(&pol, NULL, &err);
 	if (r < 0) {
 		CHECK(0, "mounts/%s/shipped: build: %s: %s", run_name, err.detail,
 		      strerror(err.errnum));
@@ -819,7 +819,8 @@ static void as_supervisor(struct test_policy *t, size_t want_trees, void (*setup
 		if (pipe2(sync, O_CLOEXEC) < 0)
 			_exit(2);
 		fflush(stdout);
-		init = sbx_ns_clone(&t->pol, &err);
+		bool in_cgroup;
+		init = sbx_ns_clone(&t->pol, -1, &in_cgroup, &err);
 		if (init < 0) {
 			CHECK(0, "mounts/%s/harness: clone: %s", run_name, err.detail);
 			_exit(1);
