@@ -125,21 +125,8 @@ struct sbx_egress {
 
 /* ---- small helpers ---- */
 
-static void egress_log(const struct sbx_egress *eg, enum sbx_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static void egress_log(const struct sbx_egress *eg, enum sbx_log_level level, const char *fmt, ...)
-{
-	char buf[600];
-	va_list ap;
-
-	if (eg->log < level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sbx_say("net: %s", buf);
-}
+#define egress_log(eg, level, fmt, ...) sbx_log((eg)->log, (level), "net: " fmt, ##__VA_ARGS__)
 
 static int64_t now_ms(void)
 {

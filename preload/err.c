@@ -62,17 +62,14 @@ void sbx_die(const struct sbx_err *err)
 	_exit(SBX_EXIT_SETUP);
 }
 
-void sbx_say(const char *fmt, ...)
+static void say(const char *fmt, va_list ap)
 {
 	char buf[768];
-	va_list ap;
 	int n;
 	int saved = errno;
 
 	memcpy(buf, "sbx: ", 5);
-	va_start(ap, fmt);
 	n = vsnprintf(buf + 5, sizeof(buf) - 6, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	n += 5;
@@ -83,4 +80,24 @@ void sbx_say(const char *fmt, ...)
 		/* stderr closed: nothing to do */
 	}
 	errno = saved;
+}
+
+void sbx_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
+}
+
+void sbx_log(int policy_level, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (policy_level < level)
+		return;
+	va_start(ap, fmt);
+	say(fmt, ap);
+	va_end(ap);
 }

@@ -62,4 +62,8 @@ __attribute__((noreturn)) void sbx_die(const struct sbx_err *err);
 /* Write one line `sbx: ...` on stderr in a single write(2). */
 void sbx_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* sbx_say() when level is within the policy's [sandbox] log (both are
+ * enum sbx_log_level values: quiet 0 ... debug 4). */
+void sbx_log(int policy_level, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

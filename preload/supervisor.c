@@ -23,22 +23,6 @@
 /* A setup that has not finished by then is stuck: fail it. */
 #define SBX_SETUP_TIMEOUT_MS 30000
 
-static void log_at(const struct sbx_policy *pol, enum sbx_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void log_at(const struct sbx_policy *pol, enum sbx_log_level level, const char *fmt, ...)
-{
-	char buf[700];
-	va_list ap;
-
-	if (pol->sandbox.log < level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	sbx_say("%s", buf);
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -95,11 +79,11 @@ int sbx_supervisor_prepare(struct sbx_supervisor *sup, struct sbx_err *err)
 			return -1;
 		sup->cg_made = true;
 		if (pol->limits.memory_bytes && !sup->cg.memory)
-			log_at(pol, SBX_LOG_WARN,
+			sbx_log(pol->sandbox.log, SBX_LOG_WARN,
 			       "cgroup: no memory cgroup (%s): memory = %s holds per process (RLIMIT_AS)",
 			       sup->cg.why_not, pol->limits.memory_text);
 		else if (pol->limits.processes && !sup->cg.pids)
-			log_at(pol, SBX_LOG_WARN,
+			sbx_log(pol->sandbox.log, SBX_LOG_WARN,
 			       "cgroup: no pids cgroup (%s): processes = %llu holds through RLIMIT_NPROC",
 			       sup->cg.why_not, (unsigned long long)pol->limits.processes);
 	}
@@ -237,7 +221,7 @@ static void on_notification(struct sbx_supervisor *sup, struct run_state *st)
 	} else {
 		if (sup->seccomp_mode == SBX_SECCOMP_LEARN)
 			learn_note(st->refused, &st->n_refused, 16, &ev);
-		log_at(sup->pol, SBX_LOG_INFO, "blocked syscall %s: EPERM (%s)", ev.name, ev.origin);
+		sbx_log(sup->pol->sandbox.log, SBX_LOG_INFO, "blocked syscall %s: EPERM (%s)", ev.name, ev.origin);
 	}
 }
 
