@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+struct evald_zygote;
+
 /* The runner (evald/runner.py) and the shipped base policy, compiled in. */
 extern const char evald_runner_py[];
 extern const char evald_policy_ini[];
@@ -31,6 +33,7 @@ struct evald {
 	uint64_t wall_ms;     /* each evaluation's wall time, from the handover */
 	char wall_text[32];   /* as the policy wrote it, for the message */
 	bool as_root;	      /* jails map to host uid 65534: chown their home to it */
+	struct evald_zygote *zygote; /* makes the jails when the pool is on; NULL: cold starts */
 };
 
 /* Monotonic milliseconds. */

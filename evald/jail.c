@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "workdir.h"
+#include "zygote.h"
 
 /* After SIGTERM, how long the supervisor gets to end the jail and write its report. */
 #define KILL_GRACE_MS 2000.0
@@ -76,31 +77,45 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, size_t errlen)
+void evald_runner_argv(const struct evald *ev, char *argv[7], char *boot, size_t boot_len,
+		       char *owner, size_t owner_len)
 {
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
-	char home[PATH_MAX + 8], env_so[PATH_MAX + 16], env_pol[PATH_MAX + 16],
-		env_home[PATH_MAX + 16], env_base[PATH_MAX + 32];
 	/*
 	 * python3 -c BOOTSTRAP: the bootstrap reads the runner (evald/runner.py,
 	 * compiled in) from stdin and runs it, so ps(1) shows a short line. The
 	 * last argument (sys.argv[1], unused) says which service a jail is of.
 	 */
-	char boot[256], owner[PATH_MAX + 16];
-	char *argv[] = { ev->cfg.eval.python, "-u", "-B", "-c", boot, owner, NULL };
-	char *envp[8];
-	int n = 0;
-	const char *cwd;
-
-	memset(j, 0, sizeof(*j));
-	j->pid = -1;
-	j->pidfd = j->out_fd = j->req_fd = j->dir_fd = -1;
-	snprintf(boot, sizeof(boot),
+	snprintf(boot, boot_len,
 		 "import os\nn = %zu\nb = b''\nwhile len(b) < n:\n"
 		 "    c = os.read(0, n - len(b))\n    if not c: os._exit(0)\n    b += c\n"
 		 "exec(compile(b, '<sbx-evald-runner>', 'exec'))\n",
 		 strlen(evald_runner_py));
-	snprintf(owner, sizeof(owner), "sbx-evald:%s", ev->state_dir);
+	snprintf(owner, owner_len, "sbx-evald:%s", ev->state_dir);
+	argv[0] = ev->cfg.eval.python;
+	argv[1] = "-u";
+	argv[2] = "-B";
+	argv[3] = "-c";
+	argv[4] = boot;
+	argv[5] = owner;
+	argv[6] = NULL;
+}
+
+int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, size_t errlen)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+	char home[PATH_MAX + 8], env_so[PATH_MAX + 16], env_pol[PATH_MAX + 16],
+		env_home[PATH_MAX + 16], env_base[PATH_MAX + 32];
+	char boot[256], owner[PATH_MAX + 16];
+	char *argv[7];
+	char *envp[8];
+	int n = 0;
+	const char *cwd;
+	bool from_zygote = ev->zygote && !ev->cfg.eval.unsafe_no_jail;
+
+	memset(j, 0, sizeof(*j));
+	j->pid = -1;
+	j->pidfd = j->out_fd = j->req_fd = j->dir_fd = -1;
+	evald_runner_argv(ev, argv, boot, sizeof(boot), owner, sizeof(owner));
 	snprintf(j->dir, sizeof(j->dir), "%s/run.XXXXXX", ev->state_dir);
 	if (!mkdtemp(j->dir)) {
 		snprintf(err, errlen, "mkdtemp %s: %s", j->dir, strerror(errno));
@@ -124,30 +139,37 @@ int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, si
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
-	if (ev->cfg.eval.unsafe_no_jail) {
-		/* Development only: the same runner, no sandbox.so, home/ is the cwd. */
-		snprintf(env_home, sizeof(env_home), "HOME=%s", home);
-		envp[n++] = env_home;
-		envp[n++] = "LANG=C.UTF-8";
-		if (ev->cfg.eval.user_base) {
-			snprintf(env_base, sizeof(env_base), "PYTHONUSERBASE=%s",
-				 ev->cfg.eval.user_base);
-			envp[n++] = env_base;
-		}
-		cwd = home;
-	} else {
-		snprintf(env_so, sizeof(env_so), "LD_PRELOAD=%s", ev->sandbox_path);
-		snprintf(env_pol, sizeof(env_pol), "SBX_POLICY=%s", ev->policy_path);
-		envp[n++] = env_so;
-		envp[n++] = env_pol;
-		cwd = j->dir; /* relative paths of the policy (./home, ./report.json) resolve here */
-	}
-	envp[n] = NULL;
 	j->started_ms = evald_now_ms();
-	j->pid = spawn(argv, envp, cwd, in[0], out[1]);
-	if (j->pid < 0) {
-		snprintf(err, errlen, "start %s: %s", argv[0], strerror(errno));
-		goto fail;
+	if (from_zygote) {
+		/* A copy of the zygote, jailed from the per-run directory (its cwd). */
+		j->pid = evald_zygote_spawn(ev->zygote, j->dir_fd, in[0], out[1], err, errlen);
+		if (j->pid < 0)
+			goto fail;
+	} else {
+		if (ev->cfg.eval.unsafe_no_jail) {
+			/* Development only: the same runner, no sandbox.so, home/ is the cwd. */
+			snprintf(env_home, sizeof(env_home), "HOME=%s", home);
+			envp[n++] = env_home;
+			envp[n++] = "LANG=C.UTF-8";
+			if (ev->cfg.eval.user_base) {
+				snprintf(env_base, sizeof(env_base), "PYTHONUSERBASE=%s",
+					 ev->cfg.eval.user_base);
+				envp[n++] = env_base;
+			}
+			cwd = home;
+		} else {
+			snprintf(env_so, sizeof(env_so), "LD_PRELOAD=%s", ev->sandbox_path);
+			snprintf(env_pol, sizeof(env_pol), "SBX_POLICY=%s", ev->policy_path);
+			envp[n++] = env_so;
+			envp[n++] = env_pol;
+			cwd = j->dir; /* relative paths of the policy (./home, ./report.json) resolve here */
+		}
+		envp[n] = NULL;
+		j->pid = spawn(argv, envp, cwd, in[0], out[1]);
+		if (j->pid < 0) {
+			snprintf(err, errlen, "start %s: %s", argv[0], strerror(errno));
+			goto fail;
+		}
 	}
 	close(in[0]);
 	close(out[1]);
@@ -155,7 +177,7 @@ int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, si
 	j->req_fd = in[1];
 	j->out_fd = out[0];
 	/* The runner's text, for the bootstrap: it fits the pipe's buffer (pipe(7)), so this does not wait. */
-	if (write_all(j->req_fd, evald_runner_py, strlen(evald_runner_py)) < 0) {
+	if (!from_zygote && write_all(j->req_fd, evald_runner_py, strlen(evald_runner_py)) < 0) {
 		snprintf(err, errlen, "hand the runner over: %s", strerror(errno));
 		evald_jail_destroy(j);
 		return -1;

@@ -15,6 +15,10 @@
  *   evald_jail_destroy()      end it if it still runs, reap it, remove the
  *                             per-run directory
  *
+ * With the pool on, the jail is made by the zygote (zygote.h) from a copy of
+ * its python3, whose startup is done: the same jail, the same runner, and
+ * still our child. --pool 0 starts python3 under sandbox.so each time.
+ *
  * The supervisor (the process started) is our child; SIGTERM to it ends the
  * whole jail (the contract), and it gets SIGTERM if our thread that started it
  * dies (PR_SET_PDEATHSIG), so no jail outlives the service.
@@ -66,7 +70,15 @@ struct evald_result {
 	char error[512];   /* non-empty: the evaluation could not be done (500) */
 };
 
+/*
+ * Make the per-run directory and start the jail: a copy of the zygote when
+ * ev->zygote is set (pool on), else python3 under sandbox.so, cold.
+ */
 int evald_jail_start(const struct evald *ev, struct evald_jail *j, char *err, size_t errlen);
+
+/* python3's arguments for the runner (-u -B -c BOOTSTRAP sbx-evald:STATE_DIR), in the caller's buffers. */
+void evald_runner_argv(const struct evald *ev, char *argv[7], char *boot, size_t boot_len,
+		       char *owner, size_t owner_len);
 
 /* Read what the jail wrote so far: 1 ready, 0 not yet, -1 it failed (err says why). */
 int evald_jail_poll_ready(struct evald_jail *j, char *err, size_t errlen);

@@ -2,7 +2,8 @@
  * sbx-evald: an HTTP service that runs untrusted Python under sandbox.so.
  *
  * main() is the table of contents: settings, the jail policy, the state
- * directory, a check that a jail starts, the socket, the pool, the server;
+ * directory, the zygote (pool on), a check that a jail starts, the socket,
+ * the pool, the server;
  * then it waits for SIGTERM/SIGINT and drains. See docs/evald.md.
  */
 #include <dirent.h>
@@ -35,6 +36,7 @@
 #include "pool.h"
 #include "server.h"
 #include "workdir.h"
+#include "zygote.h"
 
 #define EXIT_USAGE 2
 
@@ -490,7 +492,23 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (check_jail(&ev) < 0)
+	/*
+	 * With the pool on, jails are made by the zygote (zygote.h): python's
+	 * startup is paid once, not per jail. If a jail cannot be made that way
+	 * (a sandbox.so without sbx_enter, a machine the zygote does not know),
+	 * say so and start jails cold, which the check then decides on.
+	 */
+	if (ev.cfg.eval.pool > 0 && !ev.cfg.eval.unsafe_no_jail) {
+		ev.zygote = evald_zygote_start(&ev, err, sizeof(err));
+		if (!ev.zygote)
+			evald_log("%s: starting jails cold", err);
+		else if (check_jail(&ev) < 0) {
+			evald_log("zygote: no jail from it: starting jails cold");
+			evald_zygote_stop(ev.zygote);
+			ev.zygote = NULL;
+		}
+	}
+	if (!ev.zygote && check_jail(&ev) < 0)
 		return 1;
 	evald_metrics_pool_size(ev.cfg.eval.pool);
 	pool = evald_pool_start(&ev, ev.cfg.eval.pool);
@@ -511,6 +529,7 @@ int main(int argc, char **argv)
 		  ev.cfg.server.drain_timeout_s);
 	evald_server_drain(server, ev.cfg.server.drain_timeout_s);
 	evald_pool_stop(pool);
+	evald_zygote_stop(ev.zygote);
 	if (strncmp(ev.cfg.server.listen, "unix:", 5) == 0)
 		unlink(ev.cfg.server.listen + 5);
 	evald_log("stopped");
