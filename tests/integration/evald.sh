@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # sbx-evald: the HTTP API and its errors, hostile programs, files in and out,
-# packages, truncation, the pool (nothing shared between two requests), load
+# packages, truncation, the pool (nothing shared between two requests; its
+# jails made by the zygote, which never sees a request), sandbox.so's
+# sbx_enter() from python (what the zygote's copies call), load
 # with back-pressure, disconnects, drain on SIGTERM, nothing left behind.
 #
 # The servers listen on 127.0.0.1 on a port the kernel picks (--listen
@@ -18,6 +20,7 @@ if [ ! -x "$TOP/sbx-evald" ]; then
 fi
 cp "$TOP/sbx-evald" "$T/"
 cp "$TOP/tests/helpers/evald_client.py" "$T/client.py"
+cp "$TOP/tests/helpers/evald_zygote.py" "$T/zygote.py"
 cp "$TOP/scripts/evald-install-packages.sh" "$T/install-packages.sh"
 chmod -R a+rX "$T"
 CLIENT=("$PY" "$T/client.py")
@@ -137,7 +140,27 @@ else
 	skip systemd-unit-verifies "no systemd-analyze"
 fi
 
-start main --workers 3 --queue 16 --pool 3 --set server.max_body=256K \
+# ---- sandbox.so's sbx_enter(): the constructor's work, called from a running python ----
+ZYG=("$PY" "$T/zygote.py")
+mkdir -p "$T/enter"
+chmod 755 "$T/enter"
+(cd "$T/enter" && EVALD_TEST_CANARY=secret SBX_NO_CONSTRUCTOR=1 "${ZYG[@]}" enter "$SO" -) > "$T/enter.out" 2>&1
+if grep -q '^before pid1=False seccomp=0$' "$T/enter.out" &&
+	grep -q '^after rc=0 pid=2 seccomp=2 nonewprivs=1 canary=None$' "$T/enter.out"; then
+	pass enter-jails-python
+else
+	fail enter-jails-python "$(tr '\n' '|' < "$T/enter.out")"
+fi
+rc=0
+(cd "$T/enter" && SBX_NO_CONSTRUCTOR=1 "${ZYG[@]}" enter "$SO" "$T/no-such-policy.ini") > "$T/enter.out" 2>&1 || rc=$?
+[ "$rc" = 125 ] && grep -q '^sbx: policy: ' "$T/enter.out" && ! grep -q '^after' "$T/enter.out" &&
+	pass enter-bad-policy-125 || fail enter-bad-policy-125 "rc=$rc $(tr '\n' '|' < "$T/enter.out")"
+rc=0
+(cd "$T/enter" && SBX_NO_CONSTRUCTOR=1 LD_PRELOAD=$SO /bin/true) > "$T/enter.out" 2>&1 || rc=$?
+[ "$rc" = 125 ] && grep -q '^sbx: setup: SBX_NO_CONSTRUCTOR=1 is set, but LD_PRELOAD names' "$T/enter.out" &&
+	pass no-constructor-refused-when-preloaded || fail no-constructor-refused-when-preloaded "rc=$rc $(cat "$T/enter.out")"
+
+EVALD_TEST_CANARY=secret start main --workers 3 --queue 16 --pool 3 --set server.max_body=256K \
 	--set server.connection_timeout=2 || { fail start "$(cat "$T/main.log")"; exit 1; }
 MAIN_PID=$PID
 MAIN_ADDR=$ADDR
@@ -282,6 +305,56 @@ print(seen)'
 done
 rm -f /tmp/left-behind # only there if a run was not jailed
 
+# ---- the zygote: makes the pool's jails, never sees a request ----
+if [ "$UNJAILED" = 1 ]; then
+	skip zygote "no zygote without the jail"
+elif ZPID=$("${ZYG[@]}" find "$MAIN_PID" 2> "$T/zyg.err"); then
+	pass zygote-running
+	tr '\0' '\n' < "/proc/$ZPID/environ" > "$T/zyg.env"
+	if grep -q '^SBX_NO_CONSTRUCTOR=1$' "$T/zyg.env" && grep -q '^HOME=/home/sandbox$' "$T/zyg.env" &&
+		! grep -q EVALD_TEST_CANARY "$T/zyg.env" && ! grep -q '^PATH=' "$T/zyg.env" &&
+		grep -q '^Seccomp:[[:space:]]*0' "/proc/$ZPID/status"; then
+		pass zygote-environment-not-the-services
+	else
+		fail zygote-environment-not-the-services "$(tr '\n' ' ' < "$T/zyg.env")"
+	fi
+	# Two jails of the zygote: each its own namespaces, none the zygote's.
+	NSCODE='import os
+print(" ".join(os.readlink("/proc/self/ns/" + n) for n in ("user", "mnt", "pid", "net", "ipc", "uts", "cgroup")))'
+	code ns1 "$NSCODE"
+	code ns2 "$NSCODE"
+	zns=$(for n in user mnt pid net ipc uts cgroup; do readlink "/proc/$ZPID/ns/$n"; done)
+	shared=$(printf '%s\n' $(get ns1 'd["stdout"]') $(get ns2 'd["stdout"]') $zns | sort | uniq -d)
+	if [ "$(get ns1 'len(d["stdout"].split())')" = 7 ] && [ -z "$shared" ]; then
+		pass zygote-jails-own-namespaces
+	else
+		fail zygote-jails-own-namespaces "shared: $shared; $(brief ns1)"
+	fi
+	# The code and its output never reach the zygote's memory; the runner's
+	# text, which it did read, is found there (the scan can see).
+	TOKEN=zyg$RANDOM$RANDOM$RANDOM
+	code token "print('$TOKEN' + 'out')"
+	scan=$("${ZYG[@]}" scan "$ZPID" "$TOKEN" "${TOKEN}out" "sbx-evald-ready" 2>&1)
+	if [ "$(get token 'd["stdout"]')" = "${TOKEN}out" ] &&
+		[ "$scan" = "$(printf '%s no\n%s no\nsbx-evald-ready yes' "$TOKEN" "${TOKEN}out")" ]; then
+		pass zygote-never-sees-a-request
+	else
+		fail zygote-never-sees-a-request "$scan $(brief token)"
+	fi
+	# A zygote that dies is started again; requests go on.
+	kill -KILL "$ZPID"
+	code afterzyg 'print("after")'
+	for _ in $(seq 50); do ZPID2=$("${ZYG[@]}" find "$MAIN_PID" 2>/dev/null) && break; sleep 0.1; done
+	code afterzyg2 'print("after")'
+	if [ "$(get afterzyg2 'd["stdout"]')" = after ] && [ -n "${ZPID2:-}" ] && [ "$ZPID2" != "$ZPID" ]; then
+		pass zygote-restarted
+	else
+		fail zygote-restarted "zygote ${ZPID2:-none} $(brief afterzyg2) $(tail -3 "$T/main.log")"
+	fi
+else
+	fail zygote-running "$(cat "$T/zyg.err")"
+fi
+
 code isolated 'import os, socket, errno
 print(os.getpid() != 1, os.path.exists("/etc/passwd"), os.path.exists("/root"), socket.gethostname())
 try:
@@ -423,6 +496,19 @@ try:
 except OSError:
     print("read-only")'
 check packages pkg test "$(get pkg 'd["stdout"].split()')" = "['42', 'read-only']"
+# A jail from the zygote starts as a cold one would: the same path, environment, flags.
+STARTUP='import os, sys
+print(sys.path, sorted(os.environ.items()), sys.flags, sys.argv, os.getcwd(), sys.stdout.encoding)'
+code startup-pool "$STARTUP"
+PKGS_ADDR=$ADDR
+start pkgscold --pool 0 --user-base "$T/userbase" || fail pkgscold-start "$(cat "$T/pkgscold.log")"
+code startup-cold "$STARTUP"
+if [ -n "$(get startup-cold 'd["stdout"]')" ] && [ "$(get startup-pool 'd["stdout"]')" = "$(get startup-cold 'd["stdout"]')" ]; then
+	pass zygote-startup-as-cold
+else
+	fail zygote-startup-as-cold "pool: $(get startup-pool 'd["stdout"]') cold: $(get startup-cold 'd["stdout"]')"
+fi
+ADDR=$PKGS_ADDR
 
 # ---- pool off, on a unix socket ----
 start cold --pool 0 --listen "unix:$T/evald.sock" || fail cold-start "$(cat "$T/cold.log")"
