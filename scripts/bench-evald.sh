@@ -7,7 +7,10 @@
 # the CPU the service and its jails spent per request. Then "paced": one
 # request at a time, 50 ms apart, which is what a single user sees while the
 # pool keeps up (a closed loop at concurrency 1 measures the pool's refill
-# rate instead). Nothing leaves the machine: the server listens on 127.0.0.1.
+# rate instead). With the pool on, the jails are copies of the zygote (one
+# python3 whose startup is done; docs/evald.md); with it off each request
+# starts python3 under sandbox.so. Nothing leaves the machine: the server
+# listens on 127.0.0.1.
 #
 #   scripts/bench-evald.sh                  (after `make`)
 #   DURATION=10 WORKERS=2 POOL=8 scripts/bench-evald.sh
