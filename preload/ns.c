@@ -11,42 +11,39 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+/* Is the sysctl at path exactly value ("0", "1")? Absent: no. */
+static bool sysctl_is(const char *path, const char *value)
+{
+	char buf[16];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return strcmp(buf, value) == 0;
+}
+
 /* Where user namespaces are refused, name the likely cause. */
 static void userns_hint(struct sbx_err *err)
 {
-	char buf[8] = "";
-	int fd = open("/proc/sys/kernel/unprivileged_userns_clone", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0 && buf[0] == '0') {
-			sbx_hint(err, "kernel.unprivileged_userns_clone is 0: "
-				      "sysctl -w kernel.unprivileged_userns_clone=1");
-			return;
-		}
-	}
-	fd = open("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0 && buf[0] == '1') {
-			sbx_hint(err, "AppArmor restricts unprivileged user namespaces: "
-				      "kernel.apparmor_restrict_unprivileged_userns is 1");
-			return;
-		}
-	}
-	fd = open("/proc/sys/user/max_user_namespaces", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0 && buf[0] == '0' && (n == 1 || buf[1] == '\n')) {
-			sbx_hint(err, "user.max_user_namespaces is 0: sysctl -w user.max_user_namespaces=10000");
-			return;
-		}
-	}
-	sbx_hint(err, "user namespaces refused: check the sysctls user.max_user_namespaces, "
-		      "kernel.unprivileged_userns_clone, AppArmor, or a container's seccomp profile; "
-		      "`sbx doctor` tells");
+	if (sysctl_is("/proc/sys/kernel/unprivileged_userns_clone", "0"))
+		sbx_hint(err, "kernel.unprivileged_userns_clone is 0: "
+			      "sysctl -w kernel.unprivileged_userns_clone=1");
+	else if (sysctl_is("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1"))
+		sbx_hint(err, "AppArmor restricts unprivileged user namespaces: "
+			      "kernel.apparmor_restrict_unprivileged_userns is 1");
+	else if (sysctl_is("/proc/sys/user/max_user_namespaces", "0"))
+		sbx_hint(err, "user.max_user_namespaces is 0: sysctl -w user.max_user_namespaces=10000");
+	else
+		sbx_hint(err, "user namespaces refused: check the sysctls user.max_user_namespaces, "
+			      "kernel.unprivileged_userns_clone, AppArmor, or a container's seccomp "
+			      "profile; `sbx doctor` tells");
 }
 
 pid_t sbx_ns_clone(const struct sbx_policy *pol, int cgroup_fd, bool *in_cgroup, struct sbx_err *err)
