@@ -335,17 +335,20 @@ static void conclude(struct sbx_supervisor *sup, struct run_state *st, struct sb
 		res->syscall = st->blocked.name;
 		res->syscall_nr = st->blocked.nr;
 		res->syscall_arch = st->blocked.arch;
-		/* allow takes a call out of the preset; a call the policy's
-		 * own deny names must leave that list (both is a policy error). */
+		/* The contract's line as it is, then where the call was denied
+		 * and the fix. allow takes a call out of the preset; a call the
+		 * policy's own deny names must leave that list (both is a
+		 * policy error). */
 		if (denied_by_preset(&st->blocked))
 			snprintf(msg, msg_size,
-				 "sbx: blocked syscall %s (denied by %s; to permit it: [seccomp] allow = %s)",
-				 st->blocked.name, st->blocked.origin, st->blocked.name);
+				 "sbx: blocked syscall %s\n"
+				 "sbx: %s is denied by %s; to permit it: [seccomp] allow = %s",
+				 st->blocked.name, st->blocked.name, st->blocked.origin, st->blocked.name);
 		else
 			snprintf(msg, msg_size,
-				 "sbx: blocked syscall %s (denied by %s; to permit it: take %s out of "
-				 "[seccomp] deny)",
-				 st->blocked.name, st->blocked.origin, st->blocked.name);
+				 "sbx: blocked syscall %s\n"
+				 "sbx: %s is denied by %s; to permit it: take %s out of [seccomp] deny",
+				 st->blocked.name, st->blocked.name, st->blocked.origin, st->blocked.name);
 	} else if (sig == SIGKILL && cgs.oom_killed) {
 		res->reason = "memory";
 		snprintf(msg, msg_size, "sbx: memory limit (%s) exceeded", pol->limits.memory_text);
@@ -360,8 +363,12 @@ static void conclude(struct sbx_supervisor *sup, struct run_state *st, struct sb
 		snprintf(msg, msg_size, "sbx: blocked syscall of a foreign ABI (i386 or x32)");
 	} else {
 		res->reason = cgs.pids_limited ? "processes" : "signal";
-		snprintf(msg, msg_size, "sbx: killed by signal %s%s", signal_name(sig, name, sizeof(name)),
-			 cgs.pids_limited ? " (the processes limit was reached)" : "");
+		if (cgs.pids_limited)
+			snprintf(msg, msg_size,
+				 "sbx: killed by signal %s\nsbx: the jail reached its processes limit (%llu)",
+				 signal_name(sig, name, sizeof(name)), (unsigned long long)pol->limits.processes);
+		else
+			snprintf(msg, msg_size, "sbx: killed by signal %s", signal_name(sig, name, sizeof(name)));
 	}
 }
 

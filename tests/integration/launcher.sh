@@ -178,12 +178,12 @@ for who in root nobody; do
 
 	# A blocked syscall: 159 and the line names the syscall, the origin and the fix.
 	sbx_run $who -- ./launcher_denied personality
-	[ $rc = 159 ] && has_err 'sbx: blocked syscall personality (denied by preset default; to permit it: [seccomp] allow = personality)' &&
+	[ $rc = 159 ] && has_err 'sbx: blocked syscall personality' && has_err 'sbx: personality is denied by preset default; to permit it: [seccomp] allow = personality' &&
 		[ ! -s "$T/out" ] && pass "$who/blocked-names-fix" || fail "$who/blocked-names-fix" "$(why)"
 	printf '[seccomp]\n; getppid, for the test\ndeny = getppid\n' > "$W/deny.ini"
 	chmod 644 "$W/deny.ini"
 	sbx_run $who -- -p "$W/deny.ini" $PY -c 'import os; os.getppid()'
-	[ $rc = 159 ] && has_err "sbx: blocked syscall getppid (denied by $W/deny.ini:3; to permit it: take getppid out of [seccomp] deny)" &&
+	[ $rc = 159 ] && has_err "sbx: blocked syscall getppid" && has_err "sbx: getppid is denied by $W/deny.ini:3; to permit it: take getppid out of [seccomp] deny" &&
 		pass "$who/blocked-origin-file-line" || fail "$who/blocked-origin-file-line" "$(why)"
 	# learn: the program runs, and the allow line is the one it needs ...
 	for call in personality ptrace; do
