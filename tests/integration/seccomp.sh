@@ -31,7 +31,13 @@ bare() {
 # ---- without the jail: the calls reach the kernel ----
 bare ptrace "$H/try_syscall" ptrace
 bare getppid "$H/try_syscall" getppid
-bare int80 "$H/int80"
+# Some machines have no i386 entry at all (a paravirtualized guest kernel can
+# answer int 0x80 with SIGSEGV): then there is no foreign ABI to filter.
+rc=0; (cd "$T" && "$H/int80") > "$T/out" 2> "$T/err" < /dev/null || rc=$?
+INT80=yes
+if [ "$rc" = 0 ]; then pass bare_int80
+elif [ "$rc" = 139 ]; then INT80=; skip bare_int80 "int 0x80 is SIGSEGV without the jail: this kernel has no i386 entry"
+else fail bare_int80 "$(why)"; fi
 bare x32 "$H/x32"
 rc=0; (cd "$T" && "$H/try_syscall" clone3) > "$T/out" 2> "$T/err" || rc=$?
 if grep -q EFAULT "$T/out"; then pass bare_clone3; else fail bare_clone3 "$(why)"; fi
@@ -50,8 +56,12 @@ jail -- "$H/tiocsti" --high
 if blocked ioctl; then pass default_tiocsti_high_bits; else fail default_tiocsti_high_bits "$(why)"; fi
 
 # Foreign ABIs: the kernel kills with SIGSYS itself (no notification).
-jail -- "$H/int80"
-if [ "$rc" = 159 ] && grep -q '^sbx: ' "$T/err"; then pass default_int80; else fail default_int80 "$(why)"; fi
+if [ -n "$INT80" ]; then
+	jail -- "$H/int80"
+	if [ "$rc" = 159 ] && grep -q '^sbx: ' "$T/err"; then pass default_int80; else fail default_int80 "$(why)"; fi
+else
+	skip default_int80 "no i386 entry on this kernel (bare_int80)"
+fi
 jail -- "$H/x32"
 if [ "$rc" = 159 ] && grep -q '^sbx: ' "$T/err"; then pass default_x32; else fail default_x32 "$(why)"; fi
 
