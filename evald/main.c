@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 	/*
 	 * With the pool on, jails are made by the zygote (zygote.h): python's
 	 * startup is paid once, not per jail. If a jail cannot be made that way
-	 * (a sandbox.so without sbx_enter, a machine the zygote does not know),
+	 * (a sandbox.so without sbx_zygote, a python3 that cannot load it),
 	 * say so and start jails cold, which the check then decides on.
 	 */
 	if (ev.cfg.eval.pool > 0 && !ev.cfg.eval.unsafe_no_jail) {

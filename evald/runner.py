@@ -175,108 +175,46 @@ def _zygote(sandbox):
     # sbx-evald's zygote (evald/zygote.c): this interpreter, started outside
     # any jail with the jails' environment and its startup done, makes one
     # copy of itself per jail on the service's word and never runs request
-    # code. Each word on the control socket (fd 3) carries three descriptors:
-    # the jail's directory, its stdin and its stdout; the answer is the pid
-    # of the copy (or -errno). The copy is a child of the service, not ours
-    # (clone(2) CLONE_PARENT), so the service waits for it, signals it and
-    # ties it to its own life exactly as a jail it started itself.
-    import _socket
+    # code. sandbox.so's sbx_zygote() serves the control socket (fd 3): each
+    # word carries the jail's directory, stdin and stdout, and the copy is a
+    # child of the service (clone(2) CLONE_PARENT), which waits for it,
+    # signals it and ties it to its own life as a jail it started itself.
+    # The loop is C and runs no python: the zygote's pages stay as they are,
+    # so a copy copies only the pages it writes itself.
     import ctypes
     import gc
-    import signal
 
-    clone = {"x86_64": 56, "aarch64": 220}.get(os.uname().machine)
-    if clone is None:
-        os.write(2, b"sbx-evald: zygote: no clone(2) number for this machine\n")
-        os._exit(1)
-    clone_parent, sigchld = 0x00008000, int(signal.SIGCHLD)
-    # PyDLL: the GIL stays held across the clone, as os.fork() holds it.
-    libc = ctypes.PyDLL(None, use_errno=True)
-    libc.syscall.restype = ctypes.c_long
-    libc.syscall.argtypes = [ctypes.c_long] * 6
-    libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                           ctypes.c_ulong]
+    # PyDLL: the GIL stays held across the loop, as os.fork() holds it.
+    libc = ctypes.PyDLL(None)
     environ = ctypes.POINTER(ctypes.c_void_p).in_dll(libc, "environ")
     api = ctypes.pythonapi
     # SBX_NO_CONSTRUCTOR=1 is in our environment: loading does not jail us.
-    enter = ctypes.PyDLL(sandbox).sbx_enter
-    enter.argtypes = [ctypes.c_char_p]
-    enter.restype = ctypes.c_int
-    service = os.getppid()
-    sock = _socket.socket(fileno=3)
-    cmsg_space = _socket.CMSG_SPACE(3 * 4)
+    serve = ctypes.PyDLL(sandbox).sbx_zygote
+    serve.argtypes = [ctypes.c_int, ctypes.c_char_p]
+    serve.restype = ctypes.c_int
+    # The last variable kept the host's user site out of our startup
+    # (PYTHONUSERBASE under /dev/null, which holds nothing): it is not the
+    # jails'. Wipe it and cut it off; sbx_enter() replaces and wipes the rest.
+    n = 0
+    while environ[n]:
+        n += 1
+    last = _cstring(environ[n - 1]) if n else b""
+    if last.startswith(b"PYTHONUSERBASE=/dev/null/"):
+        _cwipe(environ[n - 1], len(last))
+        environ[n - 1] = None
     compile("x = 1", "<warm-up>", "exec")
     # What we made so far is never garbage: no copy's collector walks it
     # (and so no copy writes to those pages).
     gc.collect()
     gc.freeze()
-    while True:
-        msg, anc, _, _ = sock.recvmsg(1, cmsg_space)
-        if not msg:
-            os._exit(0)  # the service closed its end
-        fds = []
-        for level, kind, data in anc:
-            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
-                fds += [int.from_bytes(data[i:i + 4], sys.byteorder, signed=True)
-                        for i in range(0, len(data) - len(data) % 4, 4)]
-        pid, err = -1, 22  # EINVAL: not the three descriptors
-        if len(fds) == 3:
-            api.PyOS_BeforeFork()
-            pid = libc.syscall(clone, clone_parent | sigchld, 0, 0, 0, 0)
-            err = ctypes.get_errno()
-            if pid == 0:
-                api.PyOS_AfterFork_Child()
-                _copy(fds, sock, service, libc, environ, enter, signal)
-            api.PyOS_AfterFork_Parent()
-        for fd in fds:
-            os.close(fd)
-        sock.send((pid if pid > 0 else -err).to_bytes(4, sys.byteorder, signed=True))
-
-
-def _copy(fds, sock, service, libc, environ, enter, signal):
-    # One copy of the zygote: make it what a jail started by the service
-    # itself would be (stdin, stdout+stderr, the per-run directory as cwd,
-    # its own session, default signal dispositions, SIGTERM when the
-    # service dies, nothing else open), then jail it with sandbox.so as its
-    # constructor would. We stay outside as the jail's supervisor; the
-    # program goes on below, in the jail, in our copy of the interpreter.
-    saved = {}
-    try:
-        dir_fd, in_fd, out_fd = fds
-        os.dup2(in_fd, 0)
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
-        os.fchdir(dir_fd)
-        sock.detach()
-        os.closerange(3, 1 << 30)
-        os.setsid()
-        # python's own dispositions (SIGINT, SIGPIPE, SIGXFSZ) are put back
-        # in the program; the supervisor and the jail's init get none of them.
-        for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGXFSZ):
-            saved[sig] = signal.signal(sig, signal.SIG_DFL)
-        # prctl(2) PR_SET_PDEATHSIG: our parent is the service's thread that
-        # started the zygote; had the service died already, no signal comes.
-        if libc.prctl(1, int(signal.SIGTERM), 0, 0, 0) != 0 or os.getppid() != service:
-            os._exit(127)
-        # The zygote's last variable kept the host's user site out of its
-        # startup (PYTHONUSERBASE under /dev/null, which holds nothing): it is
-        # not the jail's. Wipe it and cut it off; sbx_enter() then replaces
-        # and wipes the rest, as for any program.
-        n = 0
-        while environ[n]:
-            n += 1
-        last = _cstring(environ[n - 1]) if n else b""
-        if last.startswith(b"PYTHONUSERBASE=/dev/null/"):
-            _cwipe(environ[n - 1], len(last))
-            environ[n - 1] = None
-    except BaseException as e:
-        os.write(2, ("sbx-evald: zygote copy: %r\n" % (e,)).encode())
-        os._exit(127)
-    # sbx_enter() returns only in the program, jailed; the supervisor and
-    # init never return, and a failure exits 125 with `sbx: STEP: REASON`.
-    enter(None)
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
+    after_child = api.PyOS_AfterFork_Child  # resolved here, not in each copy
+    api.PyOS_BeforeFork()
+    if serve(3, None) != 0:
+        api.PyOS_AfterFork_Parent()
+        os._exit(0)  # the service closed its end
+    # A copy, jailed: sbx_enter() returned in the program (the supervisor
+    # and init never return; a failure exited 125 with `sbx: STEP: REASON`).
+    after_child()
     _jailed_environment(environ)
     _main()
 

@@ -9,15 +9,22 @@
  * the program never runs unjailed.
  *
  * sbx_enter() does the same for a process that is already running and
- * loaded sandbox.so with SBX_NO_CONSTRUCTOR=1 (sbx-evald's zygote: python3
- * with its startup done jails a copy of itself per request).
+ * loaded sandbox.so with SBX_NO_CONSTRUCTOR=1. sbx_zygote() makes such a
+ * process a zygote: it serves jailed copies of itself, one per word on a
+ * socket (sbx-evald's warm pool: python3 with its startup done).
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "jail.h"
@@ -28,6 +35,7 @@
 
 extern char **environ;
 SBX_EXPORT int sbx_enter(const char *policy_path);
+SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path);
 
 /* The value of NAME in envp, or NULL. */
 static const char *env_value(char **envp, const char *name)
@@ -147,6 +155,117 @@ SBX_EXPORT int sbx_enter(const char *policy_path)
 {
 	jail(policy_path ? policy_path : env_value(environ, "SBX_POLICY"), environ);
 	return 0;
+}
+
+/* The zygote's signal dispositions, put back in each copy's program. */
+static struct sigaction zygote_actions[NSIG];
+
+/* One word of the zygote's socket: three descriptors, or -1 at its end. */
+static int zygote_receive(int ctl_fd, int fds[3])
+{
+	char byte;
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	ssize_t r;
+	int n = 0;
+
+	while ((r = recvmsg(ctl_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r <= 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n < 3)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
+/*
+ * The copy, before it is jailed: what a process the service started itself
+ * would be. The descriptors as cwd, stdin, stdout and stderr and nothing
+ * else open, its own session, default signal dispositions (the zygote's
+ * come back in the program), SIGTERM when its parent (the zygote's: the
+ * copy is its sibling) dies. Only system calls: nothing here writes to
+ * the pages the copy shares with the zygote but the stack.
+ */
+static void zygote_copy(const int fds[3], pid_t parent)
+{
+	if (dup2(fds[1], 0) < 0 || dup2(fds[2], 1) < 0 || dup2(fds[2], 2) < 0 ||
+	    fchdir(fds[0]) < 0)
+		_exit(127);
+	close_range(3, ~0U, 0);
+	if (setsid() < 0)
+		_exit(127);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (zygote_actions[sig].sa_handler != SIG_DFL)
+			signal(sig, SIG_DFL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
+}
+
+/*
+ * sbx_zygote: serve jailed copies of this process (loaded with
+ * SBX_NO_CONSTRUCTOR=1, its startup done). Each word on ctl_fd (a unix
+ * socket) is one byte carrying three descriptors (SCM_RIGHTS): a directory,
+ * stdin, stdout. For each, the process clones a copy of itself that is a
+ * child of its own parent (CLONE_PARENT), so whoever asks waits for the copy
+ * as for any child; the answer is the copy's pid as an int32, or -errno. The
+ * copy takes the descriptors (zygote_copy) and calls sbx_enter(policy_path).
+ *
+ * Returns 0 in each copy's program, jailed, with the zygote's signal
+ * dispositions; returns 1 in the zygote when ctl_fd is closed. The loop runs
+ * no code of the caller's, so a copy's first writes are its own: a python
+ * caller calls PyOS_BeforeFork() before and PyOS_AfterFork_Child() in the
+ * copy (PyOS_AfterFork_Parent() when it returns 1). The copy is made with
+ * clone(2), not fork(3): glibc's thread descriptor keeps the zygote's tid,
+ * which the supervisor and init never use and the program's fork() sets.
+ */
+SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
+{
+	pid_t parent = getppid();
+	int fds[3];
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigaction(sig, NULL, &zygote_actions[sig]) < 0)
+			zygote_actions[sig].sa_handler = SIG_DFL;
+	for (;;) {
+		int n = zygote_receive(ctl_fd, fds);
+		int32_t answer = -EINVAL;
+		long pid;
+
+		if (n < 0)
+			return 1;
+		if (n == 3) {
+			pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+			if (pid == 0) {
+				zygote_copy(fds, parent);
+				sbx_enter(policy_path);
+				for (int sig = 1; sig < NSIG; sig++)
+					if (zygote_actions[sig].sa_handler != SIG_DFL)
+						sigaction(sig, &zygote_actions[sig], NULL);
+				return 0;
+			}
+			answer = pid > 0 ? (int32_t)pid : -errno;
+		}
+		for (int i = 0; i < n; i++)
+			close(fds[i]);
+		while (send(ctl_fd, &answer, sizeof(answer), MSG_NOSIGNAL) < 0 && errno == EINTR)
+			;
+	}
 }
 
 /* Lets a program (or a test) ask whether it runs under sandbox.so. */
