@@ -14,11 +14,18 @@ import os
 import sys
 
 
+_WARM = []
+
+
 def _serve():
     import gc
 
-    # The compiler's first use costs a millisecond or two: pay it now.
-    compile("x = 1", "<warm-up>", "exec")
+    if not _WARM:
+        # The compiler's first use costs a millisecond or two: pay it now
+        # (a copy of the zygote, which paid it, would only pay for the pages
+        # it touches again).
+        compile("x = 1", "<warm-up>", "exec")
+        _WARM.append(True)
     # Startup's objects will never be garbage: keep them out of every later
     # collection (gc.freeze), so the one at exit looks at the program's only.
     gc.freeze()
@@ -203,6 +210,7 @@ def _zygote(sandbox):
         _cwipe(environ[n - 1], len(last))
         environ[n - 1] = None
     compile("x = 1", "<warm-up>", "exec")
+    _WARM.append(True)
     # What we made so far is never garbage: no copy's collector walks it
     # (and so no copy writes to those pages).
     gc.collect()

@@ -1199,6 +1199,49 @@ const struct sbx_origin *sbx_policy_explicit_origin(const struct sbx_policy *pol
 	return NULL;
 }
 
+/* *path, at or under from, moved under to. 1: moved, 0: not under from's
+ * first component, -1: under it but not under from, or out of memory. */
+static int rebase_one(char **path, const char *from, size_t root_len, const char *to)
+{
+	size_t n = strlen(from);
+	const char *rest;
+	char *moved;
+
+	if (!*path || strncmp(*path, from, root_len) != 0 ||
+	    ((*path)[root_len] != '\0' && (*path)[root_len] != '/'))
+		return 0;
+	if (strncmp(*path, from, n) != 0 || ((*path)[n] != '\0' && (*path)[n] != '/'))
+		return -1;
+	rest = *path + n;
+	/* "/" + "/x" would be "//x" */
+	if (asprintf(&moved, "%s%s", strcmp(to, "/") == 0 && *rest ? "" : to, rest) < 0)
+		return -1;
+	free(*path);
+	*path = moved;
+	return 1;
+}
+
+int sbx_policy_rebase(struct sbx_policy *pol, const char *from, const char *to,
+		      struct sbx_err *err)
+{
+	size_t root_len;
+	int rc = 0;
+
+	if (!from || from[0] != '/' || !to || to[0] != '/')
+		return sbx_fail(err, SBX_STEP_POLICY, EINVAL, "rebase: absolute paths only");
+	root_len = 1 + strcspn(from + 1, "/");
+	if (rebase_one(&pol->caller_cwd, from, root_len, to) < 0 ||
+	    rebase_one(&pol->sandbox.report, from, root_len, to) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < pol->fs.n_mounts; i++)
+		if (rebase_one(&pol->fs.mounts[i].src, from, root_len, to) < 0)
+			rc = -1;
+	if (rc < 0)
+		return sbx_fail(err, SBX_STEP_POLICY, EXDEV,
+				"a path of the policy does not stay under %s", from);
+	return 0;
+}
+
 void sbx_policy_free(struct sbx_policy *pol)
 {
 	for (size_t i = 0; i < pol->n_files; i++)

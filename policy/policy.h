@@ -159,6 +159,18 @@ int sbx_policy_override(struct sbx_policy *pol, const char *assignment, struct s
 /* Rules across keys (contradictions). After 0, the policy is valid. */
 int sbx_policy_finish(struct sbx_policy *pol, struct sbx_err *err);
 
+/*
+ * A finished policy read with caller_cwd FROM, made the one it would have
+ * been with caller_cwd TO: the caller's cwd and every host path at or under
+ * FROM (what resolved against it: `./home`, `report = ./r.json`) moved
+ * under TO, as text (a `..` stays, and resolves where it would have). FROM's
+ * first component must hold nothing but FROM: a path under it but not under
+ * FROM is an error (EXDEV). sbx_zygote() reads its policy once with a
+ * made-up cwd and moves it into each copy's.
+ */
+int sbx_policy_rebase(struct sbx_policy *pol, const char *from, const char *to,
+		      struct sbx_err *err) __attribute__((warn_unused_result));
+
 /* Was section.key set by a file or an override? */
 bool sbx_policy_is_explicit(const struct sbx_policy *pol, const char *section_dot_key);
 

@@ -29,6 +29,7 @@
 
 #include "jail.h"
 #include "policy.h"
+#include "seccomp.h"
 #include "sbx.h"
 
 #define SBX_EXPORT __attribute__((visibility("default")))
@@ -49,14 +50,11 @@ static const char *env_value(char **envp, const char *name)
 	return value;
 }
 
-/* The policy the program is jailed with: path (SBX_POLICY), or the built-in default. */
-static int load_policy(struct sbx_policy *pol, const char *path, const char **name,
-		       struct sbx_err *err)
+/* The policy the program is jailed with: path (SBX_POLICY), or the built-in
+ * default; relative paths in it resolve against cwd. */
+static int load_policy_at(struct sbx_policy *pol, const char *path, const char *cwd,
+			  const char **name, struct sbx_err *err)
 {
-	char cwd[PATH_MAX];
-
-	if (!getcwd(cwd, sizeof(cwd)))
-		return sbx_fail(err, SBX_STEP_POLICY, errno, "getcwd");
 	if (sbx_policy_defaults(pol, cwd, err) < 0)
 		return -1;
 	if (path && !*path)
@@ -65,6 +63,16 @@ static int load_policy(struct sbx_policy *pol, const char *path, const char **na
 		return -1;
 	*name = path ? path : "built-in";
 	return sbx_policy_finish(pol, err);
+}
+
+static int load_policy(struct sbx_policy *pol, const char *path, const char **name,
+		       struct sbx_err *err)
+{
+	char cwd[PATH_MAX];
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return sbx_fail(err, SBX_STEP_POLICY, errno, "getcwd");
+	return load_policy_at(pol, path, cwd, name, err);
 }
 
 /*
@@ -160,6 +168,49 @@ SBX_EXPORT int sbx_enter(const char *policy_path)
 /* The zygote's signal dispositions, put back in each copy's program. */
 static struct sigaction zygote_actions[NSIG];
 
+/*
+ * The zygote's policy, read once for all its copies, with a made-up cwd
+ * that each copy moves into its own (sbx_policy_rebase), and its seccomp
+ * filter generated once: a copy then neither parses nor generates, which
+ * spares it the pages that work would write.
+ */
+#define ZYGOTE_CWD "/.sbx-zygote-cwd"
+static struct sbx_policy zygote_pol;
+static const char *zygote_pol_name;
+static bool zygote_pol_ready;
+
+static void zygote_read_policy(const char *policy_path)
+{
+	struct sbx_err err;
+
+	if (!policy_path)
+		policy_path = env_value(environ, "SBX_POLICY");
+	if (load_policy_at(&zygote_pol, policy_path, ZYGOTE_CWD, &zygote_pol_name, &err) < 0 ||
+	    sbx_seccomp_prepare(&zygote_pol, &err) < 0) {
+		/* Each copy reads it then, and fails as the constructor would. */
+		sbx_policy_free(&zygote_pol);
+		return;
+	}
+	zygote_pol_ready = true;
+}
+
+/* The copy's jail: sbx_enter() with the zygote's policy, moved to our cwd. */
+static void zygote_jail(const char *policy_path)
+{
+	static char cwd[PATH_MAX];
+	struct sbx_jail_opts opts = {.envp = environ, .seccomp_mode = SBX_SECCOMP_ENFORCE};
+	struct sbx_err err;
+
+	if (!zygote_pol_ready || !getcwd(cwd, sizeof(cwd)) ||
+	    sbx_policy_rebase(&zygote_pol, ZYGOTE_CWD, cwd, &err) < 0) {
+		sbx_enter(policy_path);
+		return;
+	}
+	opts.policy_name = zygote_pol_name;
+	if (sbx_jail_enter(&zygote_pol, &opts, &err) < 0)
+		sbx_die(&err);
+}
+
 /* One word of the zygote's socket: three descriptors, or -1 at its end. */
 static int zygote_receive(int ctl_fd, int fds[3])
 {
@@ -224,7 +275,8 @@ static void zygote_copy(const int fds[3], pid_t parent)
  * stdin, stdout. For each, the process clones a copy of itself that is a
  * child of its own parent (CLONE_PARENT), so whoever asks waits for the copy
  * as for any child; the answer is the copy's pid as an int32, or -errno. The
- * copy takes the descriptors (zygote_copy) and calls sbx_enter(policy_path).
+ * copy takes the descriptors (zygote_copy) and is jailed as sbx_enter(policy_path)
+ * would jail it, with the policy as it was when sbx_zygote() started.
  *
  * Returns 0 in each copy's program, jailed, with the zygote's signal
  * dispositions; returns 1 in the zygote when ctl_fd is closed. The loop runs
@@ -242,6 +294,7 @@ SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigaction(sig, NULL, &zygote_actions[sig]) < 0)
 			zygote_actions[sig].sa_handler = SIG_DFL;
+	zygote_read_policy(policy_path);
 	for (;;) {
 		int n = zygote_receive(ctl_fd, fds);
 		int32_t answer = -EINVAL;
@@ -253,7 +306,7 @@ SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
 			pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
 			if (pid == 0) {
 				zygote_copy(fds, parent);
-				sbx_enter(policy_path);
+				zygote_jail(policy_path);
 				for (int sig = 1; sig < NSIG; sig++)
 					if (zygote_actions[sig].sa_handler != SIG_DFL)
 						sigaction(sig, &zygote_actions[sig], NULL);

@@ -39,6 +39,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Newer than Debian 12's kernel headers (x86_64 numbers, which never change). */
@@ -354,6 +355,31 @@ static int build(scmp_filter_ctx ctx, const struct sbx_policy *pol, bool *notify
 	return 0;
 }
 
+/* A filter generated ahead for one policy (sbx_seccomp_prepare). */
+static struct {
+	const struct sbx_policy *pol;
+	struct sock_filter *insns;
+	size_t len; /* bytes */
+	bool notify;
+} prepared;
+
+/* The prepared filter, in a memory file of its own. */
+static int prepared_prog(struct sbx_seccomp_prog *prog, struct sbx_err *err)
+{
+	int fd = memfd_create("sbx-seccomp", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return sbx_fail(err, SBX_STEP_SECCOMP, errno, "memfd_create");
+	if (write(fd, prepared.insns, prepared.len) != (ssize_t)prepared.len) {
+		int e = errno;
+		close(fd);
+		return sbx_fail(err, SBX_STEP_SECCOMP, e, "write the filter");
+	}
+	prog->fd = fd;
+	prog->notify = prepared.notify;
+	return 0;
+}
+
 int sbx_seccomp_compile(const struct sbx_policy *pol, enum sbx_seccomp_mode mode,
 			struct sbx_seccomp_prog *prog, struct sbx_err *err)
 {
@@ -364,6 +390,8 @@ int sbx_seccomp_compile(const struct sbx_policy *pol, enum sbx_seccomp_mode mode
 	(void)mode; /* the filter is the same; only the supervisor's answers differ */
 	prog->fd = -1;
 	prog->notify = false;
+	if (prepared.pol && prepared.pol == pol)
+		return prepared_prog(prog, err);
 	/* API level 5: SCMP_ACT_NOTIFY and the notification calls exist in
 	 * both libseccomp and the kernel (seccomp_api_get(3)). */
 	if (seccomp_api_get() < 5) {
@@ -396,6 +424,29 @@ int sbx_seccomp_compile(const struct sbx_policy *pol, enum sbx_seccomp_mode mode
 	}
 	prog->fd = fd;
 	prog->notify = notify_used;
+	return 0;
+}
+
+int sbx_seccomp_prepare(const struct sbx_policy *pol, struct sbx_err *err)
+{
+	struct sbx_seccomp_prog prog;
+	struct stat st;
+	void *insns;
+
+	if (sbx_seccomp_compile(pol, SBX_SECCOMP_ENFORCE, &prog, err) < 0)
+		return -1;
+	if (fstat(prog.fd, &st) < 0 || st.st_size <= 0 || !(insns = malloc((size_t)st.st_size)) ||
+	    pread(prog.fd, insns, (size_t)st.st_size, 0) != st.st_size) {
+		int e = errno ? errno : EIO;
+		close(prog.fd);
+		return sbx_fail(err, SBX_STEP_SECCOMP, e, "keep the filter");
+	}
+	close(prog.fd);
+	free(prepared.insns);
+	prepared.insns = insns;
+	prepared.len = (size_t)st.st_size;
+	prepared.notify = prog.notify;
+	prepared.pol = pol;
 	return 0;
 }
 

@@ -42,6 +42,13 @@ struct sbx_seccomp_prog {
 int sbx_seccomp_compile(const struct sbx_policy *pol, enum sbx_seccomp_mode mode,
 			struct sbx_seccomp_prog *prog, struct sbx_err *err)
 	__attribute__((warn_unused_result));
+/*
+ * Generate the filter of pol now, and keep it: sbx_seccomp_compile() of the
+ * same policy (the same object, unchanged) then only copies it into a memory
+ * file. For a zygote, whose copies would each generate the same filter.
+ */
+int sbx_seccomp_prepare(const struct sbx_policy *pol, struct sbx_err *err)
+	__attribute__((warn_unused_result));
 int sbx_seccomp_load(const struct sbx_seccomp_prog *prog, int *listener, struct sbx_err *err)
 	__attribute__((warn_unused_result));
 

@@ -1075,6 +1075,68 @@ static void test_dump(void)
 	sbx_policy_free(&p);
 }
 
+/* A policy read under a made-up cwd, moved into the real one: the same as read there. */
+static void test_rebase(void)
+{
+	const char *text = "[sandbox]\nreport = ./r.json\nbind_cwd = no\n[fs]\n"
+			   "ro = /usr\nrw = ./home:/home/sandbox\nro = sub/../data:/data\n";
+	const char *from = "/.z/0/1";
+	struct sbx_policy a, b;
+	struct sbx_err err = {0};
+	int rc;
+
+	rc = sbx_policy_defaults(&a, from, &err) ||
+	     sbx_policy_load_text(&a, text, strlen(text), "t.ini", &err) ||
+	     sbx_policy_finish(&a, &err);
+	CHECK(rc == 0, "rebase: read under the made-up cwd");
+	CHECK(parse(&b, text) == 0, "rebase: read under " CWD ": %s", last_msg);
+	CHECK(sbx_policy_rebase(&a, from, CWD, &err) == 0, "rebase: moved");
+	CHECK(strcmp(a.caller_cwd, b.caller_cwd) == 0, "rebase: caller_cwd %s", a.caller_cwd);
+	CHECK(a.sandbox.report && strcmp(a.sandbox.report, CWD "/r.json") == 0,
+	      "rebase: report %s", a.sandbox.report ? a.sandbox.report : "(none)");
+	CHECK(a.fs.n_mounts == b.fs.n_mounts, "rebase: as many mounts");
+	for (size_t i = 0; i < a.fs.n_mounts && i < b.fs.n_mounts; i++)
+		CHECK((!a.fs.mounts[i].src && !b.fs.mounts[i].src) ||
+			      (a.fs.mounts[i].src && b.fs.mounts[i].src &&
+			       strcmp(a.fs.mounts[i].src, b.fs.mounts[i].src) == 0),
+		      "rebase: mount %zu src %s, read in place %s", i,
+		      a.fs.mounts[i].src ? a.fs.mounts[i].src : "-",
+		      b.fs.mounts[i].src ? b.fs.mounts[i].src : "-");
+	sbx_policy_free(&a);
+	sbx_policy_free(&b);
+
+	/* Into "/": no doubled slash. */
+	rc = sbx_policy_defaults(&a, from, &err) ||
+	     sbx_policy_load_text(&a, text, strlen(text), "t.ini", &err) ||
+	     sbx_policy_finish(&a, &err);
+	CHECK(rc == 0 && sbx_policy_rebase(&a, from, "/", &err) == 0 &&
+		      strcmp(a.caller_cwd, "/") == 0 && strcmp(a.sandbox.report, "/r.json") == 0,
+	      "rebase: into /: %s %s", a.caller_cwd, a.sandbox.report ? a.sandbox.report : "-");
+	sbx_policy_free(&a);
+
+	/* Paths keep their "..": moved as text, they resolve where they would have. */
+	text = "[fs]\nro = ../../x:/x\n";
+	rc = sbx_policy_defaults(&a, from, &err) ||
+	     sbx_policy_load_text(&a, text, strlen(text), "t.ini", &err) ||
+	     sbx_policy_finish(&a, &err) || sbx_policy_rebase(&a, from, CWD, &err);
+	CHECK(rc == 0 && parse(&b, text) == 0, "rebase: ../../x read both ways");
+	CHECK(rc == 0 && a.fs.n_mounts == b.fs.n_mounts &&
+		      strcmp(a.fs.mounts[a.fs.n_mounts - 1].src, b.fs.mounts[b.fs.n_mounts - 1].src) == 0,
+	      "rebase: ../../x moved as text: %s", rc ? "-" : a.fs.mounts[a.fs.n_mounts - 1].src);
+	sbx_policy_free(&a);
+	sbx_policy_free(&b);
+	/* Under the first component but not under FROM: refused, never moved wrong. */
+	rc = sbx_policy_defaults(&a, from, &err) || sbx_policy_finish(&a, &err);
+	free(a.sandbox.report);
+	a.sandbox.report = strdup("/.z/9/r.json");
+	CHECK(rc == 0, "rebase: read with a report beside FROM");
+	rc = sbx_policy_rebase(&a, from, CWD, &err);
+	remember(&err);
+	CHECK(rc == -1 && err.errnum == EXDEV && strstr(last_msg, "does not stay under"),
+	      "rebase: a path beside FROM refused (%s)", last_msg);
+	sbx_policy_free(&a);
+}
+
 int main(void)
 {
 	test_defaults();
@@ -1090,5 +1152,6 @@ int main(void)
 	test_overrides();
 	test_rules();
 	test_dump();
+	test_rebase();
 	return CHECK_DONE();
 }
