@@ -496,9 +496,11 @@ try:
 except OSError:
     print("read-only")'
 check packages pkg test "$(get pkg 'd["stdout"].split()')" = "['42', 'read-only']"
-# A jail from the zygote starts as a cold one would: the same path, environment, flags.
+# A jail from the zygote starts as a cold one would: the same path, environment, flags,
+# and signal dispositions (python's, which sbx_zygote() puts back in the program).
 STARTUP='import os, sys
-print(sys.path, sorted(os.environ.items()), sys.flags, sys.argv, os.getcwd(), sys.stdout.encoding)'
+sig = [l for l in open("/proc/self/status") if l.startswith(("SigBlk", "SigIgn", "SigCgt"))]
+print(sys.path, sorted(os.environ.items()), sys.flags, sys.argv, os.getcwd(), sys.stdout.encoding, sig)'
 code startup-pool "$STARTUP"
 PKGS_ADDR=$ADDR
 start pkgscold --pool 0 --user-base "$T/userbase" || fail pkgscold-start "$(cat "$T/pkgscold.log")"
