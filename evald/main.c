@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -430,6 +431,24 @@ static int check_jail(const struct evald *ev)
 	return 0;
 }
 
+/*
+ * glibc's own two signals (32, 33: thread cancellation and set*id across
+ * threads) cannot be set with sigaction(3), and glibc takes them over only
+ * when it needs them. One that whoever started us ignored would be ignored
+ * in the zygote, started first, but not in a jail started after glibc took
+ * it over: both start from the default instead. rt_sigaction(2) directly;
+ * SIG_DFL is 0, and so is the rest of the kernel's struct.
+ */
+static void internal_signals_default(void)
+{
+	struct {
+		unsigned long handler, flags, restorer, mask;
+	} dfl = { 0 };
+
+	for (int sig = 32; sig <= 33; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
 int main(int argc, char **argv)
 {
 	struct evald ev = { 0 };
@@ -441,6 +460,7 @@ int main(int argc, char **argv)
 	bool print_policy = false;
 	int listen_fd = -1, sig;
 
+	internal_signals_default();
 	/* fds 0-2 open, so that no pipe of ours becomes a stdio of a jail by accident. */
 	while ((listen_fd = open("/dev/null", O_RDWR)) >= 0 && listen_fd <= 2)
 		;
