@@ -196,9 +196,13 @@ def _zygote(sandbox):
     environ = ctypes.POINTER(ctypes.c_void_p).in_dll(libc, "environ")
     api = ctypes.pythonapi
     # SBX_NO_CONSTRUCTOR=1 is in our environment: loading does not jail us.
-    serve = ctypes.PyDLL(sandbox).sbx_zygote
+    lib = ctypes.PyDLL(sandbox)
+    serve = lib.sbx_zygote
     serve.argtypes = [ctypes.c_int, ctypes.c_char_p]
     serve.restype = ctypes.c_int
+    prepare = lib.sbx_zygote_prepare
+    prepare.argtypes = [ctypes.c_char_p]
+    prepare.restype = ctypes.POINTER(ctypes.c_char_p)
     # The last variable kept the host's user site out of our startup
     # (PYTHONUSERBASE under /dev/null, which holds nothing): it is not the
     # jails'. Wipe it and cut it off; sbx_enter() replaces and wipes the rest.
@@ -209,6 +213,15 @@ def _zygote(sandbox):
     if last.startswith(b"PYTHONUSERBASE=/dev/null/"):
         _cwipe(environ[n - 1], len(last))
         environ[n - 1] = None
+    # The policy is read once, here; it tells what every copy's environment
+    # will be, so os.environ and site's user base are set once, here too:
+    # a copy whose environment is that one (sbx_zygote returns 0) only
+    # looks for the user site, which only the jail can see.
+    import site
+
+    jail_env = prepare(None)
+    if jail_env:
+        _set_environment(jail_env, site)
     compile("x = 1", "<warm-up>", "exec")
     _WARM.append(True)
     # What we made so far is never garbage: no copy's collector walks it
@@ -217,13 +230,19 @@ def _zygote(sandbox):
     gc.freeze()
     after_child = api.PyOS_AfterFork_Child  # resolved here, not in each copy
     api.PyOS_BeforeFork()
-    if serve(3, None) != 0:
+    rc = serve(3, None)
+    if rc == 1:
         api.PyOS_AfterFork_Parent()
         os._exit(0)  # the service closed its end
-    # A copy, jailed: sbx_enter() returned in the program (the supervisor
+    # A copy, jailed: sbx_zygote() returned in the program (the supervisor
     # and init never return; a failure exited 125 with `sbx: STEP: REASON`).
     after_child()
-    _jailed_environment(environ)
+    if rc != 0 or not jail_env:
+        # Not the environment the zygote was told: read the jail's.
+        cenv = ctypes.cast(ctypes.c_void_p.in_dll(libc, "environ").value,
+                           ctypes.POINTER(ctypes.c_char_p))
+        _set_environment(cenv, site)
+    _add_user_site(site)
     _main()
 
 
@@ -239,32 +258,35 @@ def _cwipe(address, n):
     ctypes.memset(address, 0, n)
 
 
-def _jailed_environment(environ):
+def _set_environment(entries, site):
     # python read the zygote's environment at its startup: os.environ (and
     # posix.environ, the same dict) and site's user base must be the jail's,
     # as the interpreter's startup inside the jail would have found them.
-    import site
-
+    # entries: an environ(7) array of bytes, None at its end.
     data = os.environ._data
     data.clear()
     i = 0
-    while environ[i]:
-        key, eq, value = _cstring(environ[i]).partition(b"=")
+    while entries[i] is not None:
+        key, eq, value = entries[i].partition(b"=")
         if eq and key not in data:  # the first wins, as at startup
             data[key] = value
         i += 1
     site.USER_BASE = site.USER_SITE = None
     if site.ENABLE_USER_SITE:
-        user_site = site.getusersitepackages()
-        if os.path.isdir(user_site):
-            before = list(sys.path)
-            site.addsitedir(user_site)
-            added = sys.path[len(before):]
-            del sys.path[len(before):]
-            # Where startup puts it: before the system's site-packages.
-            system = set(site.getsitepackages())
-            at = next((i for i, p in enumerate(before) if p in system), len(before))
-            sys.path[at:at] = added
+        site.getusersitepackages()
+
+
+def _add_user_site(site):
+    # The user site, where startup puts it (before the system's
+    # site-packages), when it exists in the jail.
+    if site.ENABLE_USER_SITE and site.USER_SITE and os.path.isdir(site.USER_SITE):
+        before = list(sys.path)
+        site.addsitedir(site.USER_SITE)
+        added = sys.path[len(before):]
+        del sys.path[len(before):]
+        system = set(site.getsitepackages())
+        at = next((i for i, p in enumerate(before) if p in system), len(before))
+        sys.path[at:at] = added
 
 
 _RUNNER = sys.modules["__main__"]

@@ -38,16 +38,18 @@ static void put(char **list, size_t *n, char *entry)
 		list[(*n)++] = entry;
 }
 
-int sbx_env_apply(const struct sbx_policy *pol, char **envp, struct sbx_err *err)
+char **sbx_env_build(const struct sbx_policy *pol, char **envp, size_t *n, struct sbx_err *err)
 {
-	size_t n_old = 0, n_new = 0, bytes = 0;
-	char **list, *buf, *p;
+	size_t n_old = 0, n_new = 0;
+	char **list;
 
 	while (envp[n_old])
 		n_old++;
 	list = calloc(n_old + pol->sandbox.n_env + pol->sandbox.n_pass_env + 1, sizeof(*list));
-	if (!list)
-		return sbx_fail(err, SBX_STEP_ENV, ENOMEM, "environment");
+	if (!list) {
+		sbx_fail(err, SBX_STEP_ENV, ENOMEM, "environment");
+		return NULL;
+	}
 	for (size_t i = 0; i < n_old; i++) {
 		if (sbx_env_is_ours(envp[i]))
 			continue;
@@ -64,6 +66,20 @@ int sbx_env_apply(const struct sbx_policy *pol, char **envp, struct sbx_err *err
 	}
 	for (size_t k = 0; k < pol->sandbox.n_env; k++)
 		put(list, &n_new, pol->sandbox.env[k]);
+	*n = n_new;
+	return list;
+}
+
+int sbx_env_apply(const struct sbx_policy *pol, char **envp, struct sbx_err *err)
+{
+	size_t n_old = 0, n_new = 0, bytes = 0;
+	char **list, *buf, *p;
+
+	while (envp[n_old])
+		n_old++;
+	list = sbx_env_build(pol, envp, &n_new, err);
+	if (!list)
+		return -1;
 
 	/* Copy what stays before the originals are wiped. */
 	for (size_t i = 0; i < n_new; i++)

@@ -15,6 +15,12 @@
 #include "policy.h"
 #include "sbx.h"
 
+/*
+ * The list sbx_env_apply() would install, and nothing else done: pointers
+ * into envp and the policy, NULL-terminated, *n of them; free() the array.
+ */
+char **sbx_env_build(const struct sbx_policy *pol, char **envp, size_t *n, struct sbx_err *err)
+	__attribute__((warn_unused_result));
 int sbx_env_apply(const struct sbx_policy *pol, char **envp, struct sbx_err *err)
 	__attribute__((warn_unused_result));
 

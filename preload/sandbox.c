@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "jail.h"
 #include "policy.h"
 #include "seccomp.h"
@@ -37,6 +38,7 @@
 extern char **environ;
 SBX_EXPORT int sbx_enter(const char *policy_path);
 SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path);
+SBX_EXPORT char **sbx_zygote_prepare(const char *policy_path);
 
 /* The value of NAME in envp, or NULL. */
 static const char *env_value(char **envp, const char *name)
@@ -177,12 +179,16 @@ static struct sigaction zygote_actions[NSIG];
 #define ZYGOTE_CWD "/.sbx-zygote-cwd"
 static struct sbx_policy zygote_pol;
 static const char *zygote_pol_name;
-static bool zygote_pol_ready;
+static bool zygote_pol_ready, zygote_prepared;
+static char **zygote_environ; /* what the program's environ will be */
 
 static void zygote_read_policy(const char *policy_path)
 {
 	struct sbx_err err;
+	char **list;
+	size_t n;
 
+	zygote_prepared = true;
 	if (!policy_path)
 		policy_path = env_value(environ, "SBX_POLICY");
 	if (load_policy_at(&zygote_pol, policy_path, ZYGOTE_CWD, &zygote_pol_name, &err) < 0 ||
@@ -192,6 +198,44 @@ static void zygote_read_policy(const char *policy_path)
 		return;
 	}
 	zygote_pol_ready = true;
+	list = sbx_env_build(&zygote_pol, environ, &n, &err);
+	/* Copies of the strings: the jail wipes the originals in place. */
+	for (size_t i = 0; list && i < n; i++)
+		if (!(list[i] = strdup(list[i]))) {
+			for (size_t k = 0; k < i; k++)
+				free(list[k]);
+			free(list);
+			return;
+		}
+	zygote_environ = list;
+}
+
+/*
+ * sbx_zygote_prepare: read the policy, generate the filter, and say what
+ * the environment of every copy's program will be (NULL-terminated, owned
+ * by sandbox.so; NULL when it cannot tell), so that a runtime can set up
+ * its own copy of the environment (python's os.environ) once, in the
+ * zygote, and not in each copy. Optional: sbx_zygote() prepares what was
+ * not. The environment must not change between the two calls.
+ */
+SBX_EXPORT char **sbx_zygote_prepare(const char *policy_path)
+{
+	if (!zygote_prepared)
+		zygote_read_policy(policy_path);
+	return zygote_environ;
+}
+
+/* Is the program's environ the one sbx_zygote_prepare() told? */
+static bool environ_as_prepared(void)
+{
+	size_t i = 0;
+
+	if (!zygote_environ)
+		return false;
+	for (; zygote_environ[i] && environ[i]; i++)
+		if (strcmp(zygote_environ[i], environ[i]) != 0)
+			return false;
+	return !zygote_environ[i] && !environ[i];
 }
 
 /* The copy's jail: sbx_enter() with the zygote's policy, moved to our cwd. */
@@ -278,8 +322,9 @@ static void zygote_copy(const int fds[3], pid_t parent)
  * copy takes the descriptors (zygote_copy) and is jailed as sbx_enter(policy_path)
  * would jail it, with the policy as it was when sbx_zygote() started.
  *
- * Returns 0 in each copy's program, jailed, with the zygote's signal
- * dispositions; returns 1 in the zygote when ctl_fd is closed. The loop runs
+ * Returns in each copy's program, jailed, with the zygote's signal
+ * dispositions: 0 when its environ is what sbx_zygote_prepare() told, else 2.
+ * Returns 1 in the zygote when ctl_fd is closed. The loop runs
  * no code of the caller's, so a copy's first writes are its own: a python
  * caller calls PyOS_BeforeFork() before and PyOS_AfterFork_Child() in the
  * copy (PyOS_AfterFork_Parent() when it returns 1). The copy is made with
@@ -294,7 +339,8 @@ SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigaction(sig, NULL, &zygote_actions[sig]) < 0)
 			zygote_actions[sig].sa_handler = SIG_DFL;
-	zygote_read_policy(policy_path);
+	if (!zygote_prepared)
+		zygote_read_policy(policy_path);
 	for (;;) {
 		int n = zygote_receive(ctl_fd, fds);
 		int32_t answer = -EINVAL;
@@ -310,7 +356,7 @@ SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
 				for (int sig = 1; sig < NSIG; sig++)
 					if (zygote_actions[sig].sa_handler != SIG_DFL)
 						sigaction(sig, &zygote_actions[sig], NULL);
-				return 0;
+				return environ_as_prepared() ? 0 : 2;
 			}
 			answer = pid > 0 ? (int32_t)pid : -errno;
 		}
