@@ -160,6 +160,21 @@ rc=0
 [ "$rc" = 125 ] && grep -q '^sbx: setup: SBX_NO_CONSTRUCTOR=1 is set, but LD_PRELOAD names' "$T/enter.out" &&
 	pass no-constructor-refused-when-preloaded || fail no-constructor-refused-when-preloaded "rc=$rc $(cat "$T/enter.out")"
 
+# ---- sandbox.so's sbx_zygote(): jailed copies of a running python, one per word ----
+(cd "$T/enter" && SBX_NO_CONSTRUCTOR=1 "${ZYG[@]}" zygote "$SO" -) > "$T/zyg.out" 2>&1
+if grep -q '^no-fds answer=-EINVAL$' "$T/zyg.out" && grep -q '^copy-child-of-caller=yes status=0$' "$T/zyg.out" &&
+	grep -q "^copy rc=0 pid=2 cwd=$T/enter seccomp=2 env-as-told=True late=False usr1=ignored\$" "$T/zyg.out" &&
+	grep -q '^zygote-ended status=0$' "$T/zyg.out"; then
+	pass zygote-api
+else
+	fail zygote-api "$(tr '\n' '|' < "$T/zyg.out")"
+fi
+# A variable set after sbx_zygote_prepare() reaches the copy (keep_env), which is told so (2).
+printf '[sandbox]\nkeep_env = yes\n' > "$T/keep-env.ini"
+(cd "$T/enter" && SBX_NO_CONSTRUCTOR=1 "${ZYG[@]}" zygote "$SO" "$T/keep-env.ini" late) > "$T/zyg.out" 2>&1
+grep -q '^copy rc=2 pid=2 .* env-as-told=False late=True ' "$T/zyg.out" &&
+	pass zygote-environment-changed || fail zygote-environment-changed "$(tr '\n' '|' < "$T/zyg.out")"
+
 EVALD_TEST_CANARY=secret start main --workers 3 --queue 16 --pool 3 --set server.max_body=256K \
 	--set server.connection_timeout=2 || { fail start "$(cat "$T/main.log")"; exit 1; }
 MAIN_PID=$PID
