@@ -14,18 +14,25 @@ import os
 import sys
 
 
-_WARM = []
+def _warm_up(gc):
+    # What a request would otherwise pay for on its way, before it comes
+    # (a copy of the zygote waiting in the pool):
+    # the compiler, the eval loop, the text layer of stdout and the
+    # collector, each at its first use in this process (a copy of the
+    # zygote pays for the pages it touches again). Nothing is printed, and
+    # nothing is kept but the warmth.
+    code = compile("def f(n):\n    return [str(i) for i in range(n)]\nx = f(3)\n", "<warm-up>", "exec")
+    exec(code, {"__builtins__": __builtins__})
+    sys.stdout.write("")
+    sys.stdout.flush()
+    gc.collect()
 
 
-def _serve():
+def _serve(warm):
     import gc
 
-    if not _WARM:
-        # The compiler's first use costs a millisecond or two: pay it now
-        # (a copy of the zygote, which paid it, would only pay for the pages
-        # it touches again).
-        compile("x = 1", "<warm-up>", "exec")
-        _WARM.append(True)
+    if warm:
+        _warm_up(gc)
     # Startup's objects will never be garbage: keep them out of every later
     # collection (gc.freeze), so the one at exit looks at the program's only.
     gc.freeze()
@@ -156,8 +163,8 @@ def _finish(status, main):
     os._exit(status)
 
 
-def _main():
-    args = _serve()
+def _main(warm=False):
+    args = _serve(warm)
     status = 0
     try:
         _run(args)
@@ -223,7 +230,6 @@ def _zygote(sandbox):
     if jail_env:
         _set_environment(jail_env, site)
     compile("x = 1", "<warm-up>", "exec")
-    _WARM.append(True)
     # What we made so far is never garbage: no copy's collector walks it
     # (and so no copy writes to those pages).
     gc.collect()
@@ -243,7 +249,9 @@ def _zygote(sandbox):
                            ctypes.POINTER(ctypes.c_char_p))
         _set_environment(cenv, site)
     _add_user_site(site)
-    _main()
+    # A copy waits in the pool: what the request would pay for at its
+    # first use is paid now (a cold jail gets its request at once).
+    _main(warm=True)
 
 
 def _cstring(address):
