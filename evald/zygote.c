@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "jail.h"
 #include "policy.h"
 #include "sbx.h"
@@ -205,27 +206,11 @@ struct evald_zygote *evald_zygote_start(const struct evald *ev, char *err, size_
 /* One word to the zygote: 1 the zygote is broken (restart it), 0 an answer in *pid. */
 static int ask(struct evald_zygote *z, const int fds[3], int32_t *pid, char *err, size_t errlen)
 {
-	char byte = 'J';
-	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 	struct pollfd p = { .fd = z->sock, .events = POLLIN };
 	ssize_t r;
 	int left_ms = (int)z->ev->cfg.eval.start_timeout_s * 1000;
 
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
-	while ((r = sendmsg(z->sock, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
+	if (sbx_zygote_word_send(z->sock, fds, 3) < 0) {
 		snprintf(err, errlen, "zygote: send: %s", strerror(errno));
 		return 1;
 	}

@@ -128,3 +128,68 @@ void sbx_jail_die(int sock, const struct sbx_err *err)
 		sbx_die(err);
 	_exit(SBX_EXIT_SETUP);
 }
+
+/* sbx_zygote()'s word: one byte carrying up to SBX_ZYGOTE_FDS descriptors. */
+union zygote_ctl {
+	char buf[CMSG_SPACE(SBX_ZYGOTE_FDS * sizeof(int))];
+	struct cmsghdr align;
+};
+
+int sbx_zygote_word_send(int sock, const int *fds, int n)
+{
+	char byte = 'J';
+	union zygote_ctl u;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t r;
+
+	if (n < 0 || n > SBX_ZYGOTE_FDS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (n > 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
+	}
+	do
+		r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == 1 ? 0 : -1;
+}
+
+int sbx_zygote_word_recv(int sock, int fds[SBX_ZYGOTE_FDS])
+{
+	char byte;
+	union zygote_ctl u;
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	ssize_t r;
+	int n = 0;
+
+	do
+		r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (n < SBX_ZYGOTE_FDS)
+				fds[n++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}

@@ -52,4 +52,14 @@ int sbx_rec_expect(int sock, uint32_t type, int32_t *value, int *fd, struct sbx_
  * (which prints it and reports it), then _exit(125). */
 __attribute__((noreturn)) void sbx_jail_die(int sock, const struct sbx_err *err);
 
+/*
+ * sbx_zygote()'s word on its control socket: one byte carrying the jail's
+ * directory, stdin and stdout (SCM_RIGHTS). Send: 0 or -1 with errno.
+ * Receive: how many descriptors came (close-on-exec; more than
+ * SBX_ZYGOTE_FDS are closed), -1 at the socket's end or on error.
+ */
+#define SBX_ZYGOTE_FDS 3
+int sbx_zygote_word_send(int sock, const int *fds, int n);
+int sbx_zygote_word_recv(int sock, int fds[SBX_ZYGOTE_FDS]);
+
 #endif

@@ -27,6 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "env.h"
 #include "jail.h"
 #include "policy.h"
@@ -255,40 +256,6 @@ static void zygote_jail(const char *policy_path)
 		sbx_die(&err);
 }
 
-/* One word of the zygote's socket: three descriptors, or -1 at its end. */
-static int zygote_receive(int ctl_fd, int fds[3])
-{
-	char byte;
-	union {
-		char buf[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	ssize_t r;
-	int n = 0;
-
-	while ((r = recvmsg(ctl_fd, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (r <= 0)
-		return -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (n < 3)
-				fds[n++] = fd;
-			else
-				close(fd);
-		}
-	}
-	return n;
-}
-
 /*
  * The copy, before it is jailed: what a process the service started itself
  * would be. The descriptors as cwd, stdin, stdout and stderr and nothing
@@ -297,7 +264,7 @@ static int zygote_receive(int ctl_fd, int fds[3])
  * copy is its sibling) dies. Only system calls: nothing here writes to
  * the pages the copy shares with the zygote but the stack.
  */
-static void zygote_copy(const int fds[3], pid_t parent)
+static void zygote_copy(const int fds[SBX_ZYGOTE_FDS], pid_t parent)
 {
 	if (dup2(fds[1], 0) < 0 || dup2(fds[2], 1) < 0 || dup2(fds[2], 2) < 0 ||
 	    fchdir(fds[0]) < 0)
@@ -334,7 +301,7 @@ static void zygote_copy(const int fds[3], pid_t parent)
 SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
 {
 	pid_t parent = getppid();
-	int fds[3];
+	int fds[SBX_ZYGOTE_FDS];
 
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sigaction(sig, NULL, &zygote_actions[sig]) < 0)
@@ -342,13 +309,13 @@ SBX_EXPORT int sbx_zygote(int ctl_fd, const char *policy_path)
 	if (!zygote_prepared)
 		zygote_read_policy(policy_path);
 	for (;;) {
-		int n = zygote_receive(ctl_fd, fds);
+		int n = sbx_zygote_word_recv(ctl_fd, fds);
 		int32_t answer = -EINVAL;
 		long pid;
 
 		if (n < 0)
 			return 1;
-		if (n == 3) {
+		if (n == SBX_ZYGOTE_FDS) {
 			pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
 			if (pid == 0) {
 				zygote_copy(fds, parent);
