@@ -15,12 +15,11 @@ import sys
 
 
 def _warm_up(gc):
-    # What a request would otherwise pay for on its way, before it comes
-    # (a copy of the zygote waiting in the pool):
-    # the compiler, the eval loop, the text layer of stdout and the
-    # collector, each at its first use in this process (a copy of the
-    # zygote pays for the pages it touches again). Nothing is printed, and
-    # nothing is kept but the warmth.
+    # For a copy of the zygote waiting in the pool: what its request would
+    # otherwise pay for on its way, paid before it comes. The compiler, the
+    # eval loop, the text layer of stdout and the collector cost a copy the
+    # pages they touch at their first use in it. Nothing is printed and
+    # nothing is kept.
     code = compile("def f(n):\n    return [str(i) for i in range(n)]\nx = f(3)\n", "<warm-up>", "exec")
     exec(code, {"__builtins__": __builtins__})
     sys.stdout.write("")

@@ -217,7 +217,9 @@ static void zygote_read_policy(const char *policy_path)
  * by sandbox.so; NULL when it cannot tell), so that a runtime can set up
  * its own copy of the environment (python's os.environ) once, in the
  * zygote, and not in each copy. Optional: sbx_zygote() prepares what was
- * not. The environment must not change between the two calls.
+ * not, and the policy prepared first is the one used (give both the same
+ * policy_path). The environment should not change between the two calls:
+ * if it does, sbx_zygote() returns 2 in the copies.
  */
 SBX_EXPORT char **sbx_zygote_prepare(const char *policy_path)
 {
