@@ -431,13 +431,15 @@ int sbx_seccomp_prepare(const struct sbx_policy *pol, struct sbx_err *err)
 {
 	struct sbx_seccomp_prog prog;
 	struct stat st;
-	void *insns;
+	void *insns = NULL;
 
 	if (sbx_seccomp_compile(pol, SBX_SECCOMP_ENFORCE, &prog, err) < 0)
 		return -1;
+	errno = 0;
 	if (fstat(prog.fd, &st) < 0 || st.st_size <= 0 || !(insns = malloc((size_t)st.st_size)) ||
 	    pread(prog.fd, insns, (size_t)st.st_size, 0) != st.st_size) {
 		int e = errno ? errno : EIO;
+		free(insns);
 		close(prog.fd);
 		return sbx_fail(err, SBX_STEP_SECCOMP, e, "keep the filter");
 	}
